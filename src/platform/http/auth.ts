@@ -1,0 +1,212 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { parseApiKey, tokenHash } from '../tenancy/credentials.js';
+import { isPermission, type Permission } from '../tenancy/permissions.rules.js';
+import { AppError, forbidden, unauthorized } from './problem.js';
+
+export const SESSION_COOKIE = 'md_session';
+export const CSRF_COOKIE = 'md_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** Who is calling. Every route handler that touches tenant data gets its tenant from here. */
+export interface Principal {
+  kind: 'platform' | 'operator' | 'api_key';
+  id: string;
+  name: string;
+  tenantId: string | null;
+  tenantSlug: string | null;
+  permissions: ReadonlySet<Permission>;
+  /** Materialised org path of the data scope ('/1/' = the whole tenant); null for the platform. */
+  scopePath: string | null;
+  orgNodeId: string | null;
+  sessionHash: Buffer | null;
+}
+
+/** The tenant-scoped view of a principal: what services receive. */
+export interface TenantActor {
+  tenantId: string;
+  type: 'operator' | 'api_key';
+  id: string;
+  name: string;
+  permissions: ReadonlySet<Permission>;
+  scopePath: string;
+  ip: string;
+}
+
+export type RouteAccess = 'public' | 'authenticated' | 'platform' | 'tenant';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+async function inTenant<T>(pool: pg.Pool, tenantId: string, text: string, values: unknown[]): Promise<T[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+    const res = await client.query(text, values);
+    await client.query('COMMIT');
+    return res.rows as T[];
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+interface OperatorRow {
+  id: string;
+  name: string;
+  username: string;
+  permissions: string[];
+  path: string;
+  org_node_id: string;
+}
+
+async function operatorPrincipal(pool: pg.Pool, tenantId: string, userId: string, sessionHash: Buffer): Promise<Principal | null> {
+  const rows = await inTenant<OperatorRow & { slug: string }>(
+    pool,
+    tenantId,
+    `select o.id::text, o.name, o.username, r.permissions, n.path, o.org_node_id::text, t.slug
+       from operators o
+       join roles r on r.tenant_id = o.tenant_id and r.id = o.role_id
+       join org_nodes n on n.tenant_id = o.tenant_id and n.id = o.org_node_id
+       join tenants t on t.id = o.tenant_id
+      where o.tenant_id = $1 and o.id = $2 and o.status = 'active' and t.status = 'active'`,
+    [tenantId, userId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    kind: 'operator',
+    id: row.id,
+    name: row.name || row.username,
+    tenantId,
+    tenantSlug: row.slug,
+    permissions: new Set(row.permissions.filter(isPermission)),
+    scopePath: row.path,
+    orgNodeId: row.org_node_id,
+    sessionHash,
+  };
+}
+
+async function apiKeyPrincipal(pool: pg.Pool, key: string): Promise<Principal | null> {
+  const parsed = parseApiKey(key);
+  if (!parsed) return null;
+  const rows = await inTenant<{ id: string; name: string; permissions: string[]; path: string; slug: string }>(
+    pool,
+    parsed.tenantId,
+    `update api_keys k set last_used_at = now()
+       from org_nodes n, tenants t
+      where k.tenant_id = $1 and k.key_hash = $2 and k.revoked_at is null
+        and n.tenant_id = k.tenant_id and n.parent_id is null
+        and t.id = k.tenant_id and t.status = 'active'
+      returning k.id::text, k.name, k.permissions, n.path, t.slug`,
+    [parsed.tenantId, tokenHash(key)],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    kind: 'api_key',
+    id: row.id,
+    name: `API key ${row.name}`,
+    tenantId: parsed.tenantId,
+    tenantSlug: row.slug,
+    permissions: new Set(row.permissions.filter(isPermission)),
+    scopePath: row.path,
+    orgNodeId: null,
+    sessionHash: null,
+  };
+}
+
+/** Resolves the caller from a bearer token or the console's session cookie. */
+export async function resolvePrincipal(pool: pg.Pool, request: FastifyRequest): Promise<Principal | null> {
+  const header = request.headers.authorization;
+  let token: string | undefined;
+  let viaCookie = false;
+  if (header) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw unauthorized('Authorization header must be "Bearer <token>"');
+    token = m[1]!;
+  } else if (request.cookies?.[SESSION_COOKIE]) {
+    token = request.cookies[SESSION_COOKIE];
+    viaCookie = true;
+  }
+  if (!token) return null;
+  if (token.startsWith('mdk_')) return apiKeyPrincipal(pool, token);
+
+  const hash = tokenHash(token);
+  const { rows } = await pool.query<{ principal: 'platform' | 'operator'; tenant_id: string | null; user_id: string; csrf_token: string }>(
+    `select principal, tenant_id::text, user_id::text, csrf_token from auth_sessions
+      where token_hash = $1 and revoked_at is null and expires_at > now()`,
+    [hash],
+  );
+  const session = rows[0];
+  if (!session) return null;
+  // A cookie travels with cross-site requests; a header the page must read from our own
+  // cookie does not. Bearer tokens are not sent automatically, so they need no such check.
+  if (viaCookie && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== session.csrf_token) {
+    throw new AppError(403, 'csrf', 'Missing or wrong CSRF token (send the md_csrf cookie value in the X-CSRF-Token header)');
+  }
+  if (session.principal === 'platform') {
+    const users = await pool.query<{ username: string }>('select username from platform_users where id = $1', [session.user_id]);
+    const user = users.rows[0];
+    if (!user) return null;
+    return {
+      kind: 'platform',
+      id: session.user_id,
+      name: user.username,
+      tenantId: null,
+      tenantSlug: null,
+      permissions: new Set(),
+      scopePath: null,
+      orgNodeId: null,
+      sessionHash: hash,
+    };
+  }
+  return operatorPrincipal(pool, session.tenant_id!, session.user_id, hash);
+}
+
+/** Installs the access check every route declares in `config.access` (default: tenant). */
+export function installAuth(app: FastifyInstance, pool: pg.Pool) {
+  app.decorateRequest('principal', null);
+  app.addHook('preHandler', async (request: FastifyRequest, _reply: FastifyReply) => {
+    const cfg = request.routeOptions.config;
+    const access: RouteAccess = cfg?.access ?? (request.url.startsWith('/api/v1/') ? 'tenant' : 'public');
+    if (access === 'public') return;
+    const principal = await resolvePrincipal(pool, request);
+    if (!principal) throw unauthorized();
+    request.principal = principal;
+    if (access === 'platform' && principal.kind !== 'platform') throw forbidden('This is a platform administrator route');
+    if (access === 'tenant') {
+      if (!principal.tenantId) throw forbidden('This route belongs to a merchant; log in as one of its operators');
+      if (cfg?.permission && !principal.permissions.has(cfg.permission)) {
+        throw forbidden(`Missing permission ${cfg.permission}`);
+      }
+    }
+  });
+}
+
+/** The tenant actor of a request on a tenant route; throws (fails closed) when there is none. */
+export function tenantActor(request: FastifyRequest): TenantActor {
+  const p = request.principal;
+  if (!p || !p.tenantId || !p.scopePath || p.kind === 'platform') throw forbidden('No tenant in this request');
+  return {
+    tenantId: p.tenantId,
+    type: p.kind,
+    id: p.id,
+    name: p.name,
+    permissions: p.permissions,
+    scopePath: p.scopePath,
+    ip: request.ip,
+  };
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Database } from '../platform/db/client.js';
+import { installAuth } from '../platform/http/auth.js';
+import { installMetrics } from '../platform/http/metrics.js';
+import { installErrorHandling, sendProblem } from '../platform/http/problem.js';
+import { tenancyRoutes } from '../platform/tenancy/routes.js';
+import type { Config } from './config.js';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  database: Database;
+  logger: Logger;
+}
+
+/** Builds the whole HTTP application without listening, so tests can `inject` or listen on a
+ * port of their choosing. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+    ajv: {
+      // api.md: unknown fields are a 400, so never strip them silently.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandling(app);
+  await app.register(cookie);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'memberdesk API',
+        version: '1',
+        description: 'Multi-tenant membership and CRM. Authenticate with `Authorization: Bearer <token>` (login token or API key).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  installAuth(app, database.pool);
+  installMetrics(app);
+
+  app.get('/healthz', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await database.pool.query('select 1');
+      return { status: 'ok', database: 'up' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', database: 'down' });
+    }
+  });
+
+  await app.register(tenancyRoutes({ database, config }), { prefix: '/api/v1' });
+
+  const indexHtml = path.join(config.consoleDir, 'index.html');
+  const hasConsole = existsSync(indexHtml);
+  if (hasConsole) {
+    await app.register(fastifyStatic, { root: config.consoleDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  } else {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_r, reply) =>
+      reply.type('text/html').send('<!doctype html><title>memberdesk</title><p>The console is not built. Run <code>npm run build</code>.</p>'),
+    );
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    // Console routes are client-side: any other GET that is not an API path gets the app shell.
+    if (hasConsole && request.method === 'GET' && !request.url.startsWith('/api/') && !path.extname(request.url.split('?')[0]!)) {
+      return reply.sendFile('index.html');
+    }
+    return sendProblem(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  return app;
+}
