@@ -179,6 +179,7 @@ export async function startEmbeddedPostgres(opts: {
       throw new Error(
         `The embedded PostgreSQL in ${clusterDir} did not start (${err instanceof Error ? err.message : 'the server exited'}). ` +
           `Is port ${port} free and the folder readable by the postgres user? Run with LOG_LEVEL=debug to see its log.`,
+        { cause: err },
       );
     }
     const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;

@@ -31,7 +31,7 @@ export async function migrate(ownerUrl: string, log?: Logger): Promise<string[]>
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${file} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${file} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(file);
       log?.info({ migration: file }, 'applied migration');
