@@ -23,10 +23,8 @@ export function connectDatabase(url: string, opts: { max?: number } = {}): Datab
     max: opts.max ?? 20,
     idleTimeoutMillis: 30_000,
     application_name: 'memberdesk',
-  });
-  // Queries on one client run in order, so SET ROLE is in force before the first real query.
-  pool.on('connect', (client) => {
-    client.query(`SET ROLE ${APP_ROLE}`).catch(() => undefined);
+    // The role is a startup parameter, so it is in force before any query on the connection.
+    options: `-c role=${APP_ROLE}`,
   });
   // An idle client that loses its server (restart, network) must not crash the process.
   pool.on('error', () => undefined);

