@@ -181,7 +181,9 @@ export function installAuth(app: FastifyInstance, pool: pg.Pool) {
   app.decorateRequest('principal', null);
   app.addHook('preHandler', async (request: FastifyRequest, _reply: FastifyReply) => {
     const cfg = request.routeOptions.config;
-    const access: RouteAccess = cfg?.access ?? (request.url.startsWith('/api/v1/') ? 'tenant' : 'public');
+    // API routes default to tenant-only (fail closed); unmatched URLs fall through to the 404
+    // handler; static files and docs are public.
+    const access: RouteAccess = request.is404 ? 'public' : (cfg?.access ?? (request.url.startsWith('/api/v1/') ? 'tenant' : 'public'));
     if (access === 'public') return;
     const principal = await resolvePrincipal(pool, request);
     if (!principal) throw unauthorized();
