@@ -61,7 +61,8 @@ export const configDocs: VarDoc[] = [
   { name: 'MEMBERDESK_SESSION_TTL_HOURS', default: '12', description: 'Lifetime of a login token.' },
   { name: 'MEMBERDESK_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes (413 above).' },
   { name: 'MEMBERDESK_JOBS', default: 'on', description: 'Run the pg-boss job workers in this process (on/off).' },
-  { name: 'LOG_LEVEL', default: 'info', description: 'pino log level.' },
+  { name: 'MEMBERDESK_CONSOLE_DIR', default: './console/dist', description: 'Folder of the built console served at `/`.' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'pino log level (trace, debug, info, warn, error, silent).' },
 ];
 
 export class ConfigError extends Error {}
