@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { packageRoot } from '../platform/paths.js';
 
 /**
  * Every setting memberdesk reads from the environment, in one frozen object.
@@ -99,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sessionTtlHours: intVar(env, 'MEMBERDESK_SESSION_TTL_HOURS', 12, 1, 24 * 90),
     bodyLimitBytes: intVar(env, 'MEMBERDESK_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     logLevel: env.LOG_LEVEL ?? 'info',
-    consoleDir: path.resolve(env.MEMBERDESK_CONSOLE_DIR ?? 'console/dist'),
+    consoleDir: env.MEMBERDESK_CONSOLE_DIR ? path.resolve(env.MEMBERDESK_CONSOLE_DIR) : path.join(packageRoot(), 'console/dist'),
     jobs: !(jobs === 'off' || jobs === '0' || jobs === 'false'),
   });
 }

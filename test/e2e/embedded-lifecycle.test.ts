@@ -35,7 +35,7 @@ interface Running {
 
 async function startServer(opts: { waitHealthy: boolean }): Promise<Running> {
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), MEMBERDESK_DATA_DIR: dataDir, MEMBERDESK_JOBS: 'on', LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MEMBERDESK_DATA_DIR: dataDir, MEMBERDESK_JOBS: 'on', LOG_LEVEL: 'info' };
   delete env.DATABASE_URL; // this test is about the embedded default
   delete env.MEMBERDESK_ADMIN_PASSWORD;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: packageRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
