@@ -1,0 +1,37 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { App as AntApp, ConfigProvider } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { RouterProvider } from 'react-router-dom';
+import { onUnauthorized } from './api/client';
+import { qk } from './api/keys';
+import { queryClient } from './api/queryClient';
+import { router } from './router';
+
+/** Providers: data cache, antd theme and locale (following the console language), router. */
+export function App() {
+  const { i18n, t } = useTranslation();
+  const lang = i18n.language === 'en' ? 'en' : 'zh-CN';
+
+  useEffect(() => {
+    // Any 401 means the session is over: forget who we were; RequireAuth sends us to login.
+    onUnauthorized(() => queryClient.setQueryData(qk.me, null));
+    return () => onUnauthorized(null);
+  }, []);
+
+  useEffect(() => {
+    document.title = t('app.title');
+  }, [t, lang]);
+
+  return (
+    <QueryClientProvider client={queryClient}>
+      <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}>
+        <AntApp>
+          <RouterProvider router={router} />
+        </AntApp>
+      </ConfigProvider>
+    </QueryClientProvider>
+  );
+}

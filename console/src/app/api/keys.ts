@@ -1,0 +1,32 @@
+/** Every TanStack Query key of the console comes from here, so invalidation after a write
+ * names the same keys the reads used. Keys are hierarchical: invalidating `qk.org.all`
+ * refreshes every org query. */
+export const qk = {
+  me: ['auth', 'me'] as const,
+  tenant: ['tenant'] as const,
+  permissions: ['permissions'] as const,
+  platform: {
+    all: ['platform'] as const,
+    tenants: () => ['platform', 'tenants'] as const,
+  },
+  org: {
+    all: ['org'] as const,
+    nodes: () => ['org', 'nodes'] as const,
+  },
+  roles: {
+    all: ['roles'] as const,
+    list: () => ['roles', 'list'] as const,
+  },
+  operators: {
+    all: ['operators'] as const,
+    list: () => ['operators', 'list'] as const,
+  },
+  apiKeys: {
+    all: ['api-keys'] as const,
+    list: () => ['api-keys', 'list'] as const,
+  },
+  audit: {
+    all: ['audit'] as const,
+    list: (filter: { action?: string }) => ['audit', 'list', filter] as const,
+  },
+};

@@ -1,0 +1,115 @@
+import { MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined } from '@ant-design/icons';
+import { Button, Drawer, Flex, Layout, Menu, Typography, theme } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useIsMobile } from '../../ui/useIsMobile';
+import { useSession } from '../auth/session';
+import { NAV, navKeyOf } from '../nav';
+import { LanguageSwitch } from './LanguageSwitch';
+import { UserMenu } from './UserMenu';
+
+const { Header, Sider, Content } = Layout;
+
+function Brand({ collapsed }: { collapsed: boolean }) {
+  return (
+    <div style={{ height: 56, display: 'flex', alignItems: 'center', paddingInline: collapsed ? 0 : 20, justifyContent: collapsed ? 'center' : 'flex-start' }}>
+      <span style={{ color: '#fff', fontWeight: 700, fontSize: collapsed ? 14 : 18, letterSpacing: 0.3 }}>{collapsed ? 'md' : 'memberdesk'}</span>
+    </div>
+  );
+}
+
+/** Left menu (a drawer on phones), header with the merchant's name, language switch and user
+ * menu, and the page. */
+export function AppLayout() {
+  const { t } = useTranslation();
+  const me = useSession();
+  const mobile = useIsMobile();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const { token } = theme.useToken();
+  const [collapsed, setCollapsed] = useState(false);
+  const [drawerOpen, setDrawerOpen] = useState(false);
+
+  const items = NAV.filter((n) => n.allowed(me)).map((n) => ({ key: n.path, icon: n.icon, label: t(`menu.${n.key}`) }));
+  const selected = navKeyOf(location.pathname);
+  const selectedPath = NAV.find((n) => n.key === selected)?.path;
+  const title = me.tenant?.name ?? t('app.platform');
+
+  const menu = (
+    <Menu
+      theme="dark"
+      mode="inline"
+      items={items}
+      selectedKeys={selectedPath ? [selectedPath] : []}
+      onClick={({ key }) => {
+        navigate(key);
+        setDrawerOpen(false);
+      }}
+      aria-label={t('app.title')}
+    />
+  );
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      {mobile ? (
+        <Drawer
+          placement="left"
+          open={drawerOpen}
+          onClose={() => setDrawerOpen(false)}
+          size={256}
+          closable={false}
+          styles={{ body: { padding: 0, background: '#001529' } }}
+          title={null}
+        >
+          <Brand collapsed={false} />
+          {menu}
+        </Drawer>
+      ) : (
+        <Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} trigger={null} width={220} style={{ position: 'sticky', top: 0, height: '100vh' }}>
+          <Brand collapsed={collapsed} />
+          {menu}
+        </Sider>
+      )}
+      <Layout style={{ minWidth: 0 }}>
+        <Header
+          style={{
+            background: token.colorBgContainer,
+            paddingInline: mobile ? 8 : 16,
+            height: 56,
+            lineHeight: '56px',
+            borderBottom: `1px solid ${token.colorBorderSecondary}`,
+            position: 'sticky',
+            top: 0,
+            zIndex: 10,
+          }}
+        >
+          <Flex align="center" justify="space-between" gap="small" style={{ height: '100%' }}>
+            <Flex align="center" gap="small" style={{ minWidth: 0 }}>
+              {mobile ? (
+                <Button type="text" icon={<MenuOutlined />} aria-label={t('header.openMenu')} onClick={() => setDrawerOpen(true)} />
+              ) : (
+                <Button
+                  type="text"
+                  icon={collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />}
+                  aria-label={collapsed ? t('header.expand') : t('header.collapse')}
+                  onClick={() => setCollapsed(!collapsed)}
+                />
+              )}
+              <Typography.Text strong ellipsis style={{ fontSize: 16, minWidth: 0 }} data-testid="merchant-name">
+                {title}
+              </Typography.Text>
+            </Flex>
+            <Flex align="center" gap={mobile ? 0 : 'small'}>
+              <LanguageSwitch compact={mobile} />
+              <UserMenu compact={mobile} />
+            </Flex>
+          </Flex>
+        </Header>
+        <Content style={{ padding: mobile ? 12 : 24, minWidth: 0 }}>
+          <Outlet />
+        </Content>
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,3 @@
+export { OrgPage } from './pages/OrgPage';
+export { useOrgNodes } from './api';
+export { orgTreeSelectData } from './pages/OrgForms';

@@ -1,0 +1,2 @@
+export { RolesPage } from './pages/RolesPage';
+export { useRoles } from './api';
