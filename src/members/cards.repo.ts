@@ -58,10 +58,12 @@ export async function allocateCardNumbers(tx: Tx, tenantId: string, count: numbe
       throw conflict(`The card-number plan is exhausted (${plan.digits} digits); widen it in the member settings`, 'card_plan_exhausted');
     }
     const candidates = Array.from({ length: need }, (_, i) => formatCardNo(plan, first + i));
+    // drizzle expands a JS array into a parameter list, so pass the candidates as one JSON value
+    const list = sql`(select jsonb_array_elements_text(${JSON.stringify(candidates)}::jsonb))`;
     const taken = await tx.execute<{ card_no: string }>(sql`
-      select card_no from members where tenant_id = ${tenantId} and card_no = any(${candidates}::text[])
+      select card_no from members where tenant_id = ${tenantId} and card_no in ${list}
       union all
-      select card_no from card_pool where tenant_id = ${tenantId} and card_no = any(${candidates}::text[])`);
+      select card_no from card_pool where tenant_id = ${tenantId} and card_no in ${list}`);
     const takenSet = new Set(taken.rows.map((r) => r.card_no));
     out.push(...candidates.filter((c) => !takenSet.has(c)));
   }
