@@ -46,6 +46,7 @@ describe('malformed requests', () => {
 
   it('400 for unknown query parameters, bad cursors and ids out of range', async () => {
     expect((await admin.get('/api/v1/platform/tenants?foo=1')).status).toBe(400);
+    expect((await owner.get('/api/v1/org/nodes?foo=1')).status).toBe(400);
     expect((await admin.get('/api/v1/platform/tenants?limit=501')).status).toBe(400);
     expect((await admin.get('/api/v1/platform/tenants?cursor=!!!')).status).toBe(400);
     expect((await owner.get('/api/v1/org/nodes/abc')).status).toBe(400);
