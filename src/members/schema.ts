@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, date, integer, jsonb, pgPolicy, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { amount, id, identity } from '../platform/db/columns.js';
 
-// Source of truth: migrations/0002_members.sql. These declarations type the queries.
+// Source of truth: migrations/0002_members.sql and 0003_members_more.sql. These declarations type the queries.
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const tenantIsolation = pgPolicy('tenant_isolation', {
   using: sql`tenant_id = app_tenant_id()`,
@@ -124,4 +124,16 @@ export const memberApplications = pgTable(
     decidedBy: text('decided_by'),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), tenantIsolation],
+);
+
+export const memberPiiViews = pgTable(
+  'member_pii_views',
+  {
+    tenantId: id('tenant_id').notNull(),
+    viewerType: text('viewer_type').notNull(),
+    viewerId: id('viewer_id').notNull(),
+    memberId: id('member_id').notNull(),
+    viewedAt: ts('viewed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.viewerType, t.viewerId, t.memberId] }), tenantIsolation],
 );
