@@ -291,8 +291,9 @@ export interface ExitInfo {
 export interface StopResult extends ExitInfo {
   /** ms from SIGTERM to the process's exit */
   shutdownMs: number;
-  /** PostgreSQL (or other) descendants still alive after the server exited (then killed; tsx's
-   * esbuild service gets up to 1 s to exit by itself first). */
+  /** PostgreSQL (or other) descendants still alive after the server exited (then killed). tsx's
+   * esbuild service gets up to 1 s to exit by itself, then is killed without being listed here:
+   * it belongs to the TypeScript loader, not to memberdesk. */
   leftovers: ProcInfo[];
 }
 
@@ -477,7 +478,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       // tsx's esbuild service exits by itself once its parent's pipe closes: give it a moment.
       const isAlive = (p: ProcInfo) => readStat(p.pid)?.startTicks === p.startTicks;
       for (let i = 0; i < 20 && descendants.some((p) => p.comm === 'esbuild' && isAlive(p)); i++) await sleep(50);
-      const leftovers = killLeftovers(descendants);
+      const leftovers = killLeftovers(descendants).filter((p) => p.comm !== 'esbuild');
       return { ...result, shutdownMs, leftovers };
     },
     problems() {
