@@ -27,7 +27,11 @@ export function App() {
 
   return (
     <QueryClientProvider client={queryClient}>
-      <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}>
+      <ConfigProvider
+        locale={lang === 'en' ? enUS : zhCN}
+        theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}
+        button={{ autoInsertSpace: false }}
+      >
         <AntApp>
           <RouterProvider router={router} />
         </AntApp>

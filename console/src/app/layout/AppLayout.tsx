@@ -1,5 +1,5 @@
 import { MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined } from '@ant-design/icons';
-import { Button, Drawer, Flex, Layout, Menu, Typography, theme } from 'antd';
+import { Button, ConfigProvider, Drawer, Flex, Layout, Menu, Typography, theme } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -107,7 +107,14 @@ export function AppLayout() {
           </Flex>
         </Header>
         <Content style={{ padding: mobile ? 12 : 24, minWidth: 0 }}>
-          <Outlet />
+          {mobile ? (
+            // Phones: less padding inside cards, so tables get the width.
+            <ConfigProvider theme={{ components: { Card: { bodyPadding: 12, headerPadding: 12 } } }}>
+              <Outlet />
+            </ConfigProvider>
+          ) : (
+            <Outlet />
+          )}
         </Content>
       </Layout>
     </Layout>

@@ -65,6 +65,7 @@ export function NewKeyModal({ created, onClose }: { created: ApiKeyCreated | nul
       title={t('apiKeys.createdTitle')}
       onCancel={onClose}
       mask={{ closable: false }}
+      destroyOnHidden
       footer={
         <Button type="primary" onClick={onClose}>
           {t('apiKeys.done')}

@@ -9,12 +9,14 @@ import { DataTable } from '../../../ui/DataTable';
 import { ErrorResult } from '../../../ui/ErrorResult';
 import { ListToolbar } from '../../../ui/ListToolbar';
 import { PageHeader } from '../../../ui/PageHeader';
+import { useIsMobile } from '../../../ui/useIsMobile';
 import { useMerchants } from '../api';
 import { CreateMerchantModal, EditMerchantDrawer, TopUpModal } from './MerchantForms';
 
 export function MerchantsPage() {
   const { t } = useTranslation();
   const fmt = useFormat();
+  const mobile = useIsMobile();
   const list = useMerchants();
   const [q, setQ] = useState('');
   const [creating, setCreating] = useState(false);
@@ -43,8 +45,19 @@ export function MerchantsPage() {
       ),
       sorter: (a, b) => a.name.localeCompare(b.name),
     },
-    { title: t('merchants.smsExtension'), dataIndex: 'smsExtension', sorter: (a, b) => a.smsExtension.localeCompare(b.smsExtension) },
-    { title: t('merchants.smsPort'), dataIndex: 'smsPort' },
+    {
+      title: t('merchants.smsPort'),
+      dataIndex: 'smsPort',
+      render: (port: string, m) => (
+        <Space orientation="vertical" size={0}>
+          <span>{port}</span>
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {t('merchants.smsExtension')} {m.smsExtension}
+          </Typography.Text>
+        </Space>
+      ),
+      sorter: (a, b) => a.smsExtension.localeCompare(b.smsExtension),
+    },
     {
       title: t('merchants.credit'),
       dataIndex: 'creditFen',
@@ -52,17 +65,17 @@ export function MerchantsPage() {
       render: (fen: number, m) => <span data-testid={`credit-${m.slug}`}>{fmt.money(fen, m.currency)}</span>,
       sorter: (a, b) => a.creditFen - b.creditFen,
     },
-    { title: t('merchants.price'), dataIndex: 'smsPriceFen', align: 'right', render: (fen: number, m) => fmt.money(fen, m.currency) },
-    { title: t('merchants.timezone'), dataIndex: 'timezone' },
+    { title: t('home.smsPrice'), dataIndex: 'smsPriceFen', align: 'right', render: (fen: number, m) => fmt.money(fen, m.currency) },
     {
       title: t('merchants.status'),
       dataIndex: 'status',
       render: (s: string) => <Tag color={s === 'active' ? 'green' : 'orange'}>{s === 'active' ? t('status.active') : t('status.suspended')}</Tag>,
     },
-    { title: t('common.createdAt'), dataIndex: 'createdAt', render: (v: string, m) => fmt.dateTime(v, m.timezone) },
+    { title: t('common.createdAt'), dataIndex: 'createdAt', render: (v: string, m) => <span style={{ whiteSpace: 'nowrap' }}>{fmt.dateTime(v, m.timezone)}</span> },
     {
       title: t('common.actions'),
       key: 'actions',
+      fixed: mobile ? undefined : 'right',
       render: (_: unknown, m) => (
         <Space size={0}>
           <Button type="link" size="small" icon={<WalletOutlined />} onClick={() => setTopUp(m)}>

@@ -1,5 +1,5 @@
 import { DeleteOutlined, EditOutlined, PlusOutlined, SearchOutlined } from '@ant-design/icons';
-import { App, Button, Card, Input, Popover, Space, Tag, Typography } from 'antd';
+import { App, Button, Card, Input, Popover, Space, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -92,7 +92,9 @@ export function RolesPage() {
             />
           </Space>
         ) : (
-          <Typography.Text type="secondary">{r.builtin ? t('roles.builtinReadonly') : '—'}</Typography.Text>
+          <Tooltip title={r.builtin ? t('roles.builtinReadonly') : undefined}>
+            <Typography.Text type="secondary">—</Typography.Text>
+          </Tooltip>
         ),
     },
   ];

@@ -1,0 +1,46 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { packageRoot } from '../../src/platform/paths.js';
+
+/** Debian's chromium (`apt-get install chromium`); never a browser playwright downloads. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const SCREENSHOT_DIR = path.join(packageRoot(), 'artifacts', 'screenshots');
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** A fresh context (own cookies and localStorage) on the test server, Chinese by default. */
+export async function newPage(browser: Browser, baseURL: string, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Saves artifacts/screenshots/<prefix>-<nn>-<name>.png (the folder CI keeps). */
+export function screenshotter(prefix: string) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // Stale shots of an earlier run would pass for this run's.
+  for (const f of readdirSync(SCREENSHOT_DIR)) if (f.startsWith(`${prefix}-`)) rmSync(path.join(SCREENSHOT_DIR, f));
+  let n = 0;
+  return async (page: Page, name: string, fullPage = false) => {
+    n += 1;
+    const file = path.join(SCREENSHOT_DIR, `${prefix}-${String(n).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file, fullPage });
+    return file;
+  };
+}
