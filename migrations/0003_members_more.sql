@@ -29,3 +29,20 @@ ALTER TABLE member_pii_views ENABLE ROW LEVEL SECURITY;
 ALTER TABLE member_pii_views FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON member_pii_views USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id());
 GRANT SELECT, INSERT, UPDATE, DELETE ON member_pii_views TO memberdesk_app;
+
+-- Row-level security lets the planner evaluate a query's own conditions before the policy
+-- only when their functions are LEAKPROOF; otherwise no index can serve them. LIKE/ILIKE
+-- (the pg_trgm GIN indexes of 0002) and array @> (the tags index) are not marked so, so under
+-- RLS every `q=` search and `tag=` filter was a scan of the whole table. Their results depend
+-- only on their arguments and their only errors are about the pattern, which the application
+-- writes, so marking them is safe here. pg_proc is per database: this changes only
+-- memberdesk's. It needs a superuser (as the embedded server and CI run migrations); without
+-- one the searches stay correct but slow, and the notice says so.
+DO $$
+BEGIN
+  ALTER FUNCTION textlike(text, text) LEAKPROOF;
+  ALTER FUNCTION texticlike(text, text) LEAKPROOF;
+  ALTER FUNCTION arraycontains(anyarray, anyarray) LEAKPROOF;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'memberdesk: not a superuser, so LIKE and @> stay non-leakproof: member search by fragment or tag cannot use its indexes under row-level security';
+END $$;

@@ -22,3 +22,17 @@ describe('planFragment', () => {
     expect(likeEscape('50%_a\\b')).toBe('50\\%\\_a\\\\b');
   });
 });
+
+describe('prefersMatchScan', () => {
+  it('collects matches for names, 4+ digits and tags; walks for short and 3-digit fragments', async () => {
+    const { prefersMatchScan } = await import('./search.js');
+    expect(prefersMatchScan({ q: '王伟一' })).toBe(true);
+    expect(prefersMatchScan({ q: '8000' })).toBe(true);
+    expect(prefersMatchScan({ q: 'VIP0' })).toBe(true);
+    expect(prefersMatchScan({ tag: 'vip' })).toBe(true);
+    expect(prefersMatchScan({ q: '138' })).toBe(false);
+    expect(prefersMatchScan({ q: '张' })).toBe(false);
+    expect(prefersMatchScan({})).toBe(false);
+    expect(prefersMatchScan({ tier: 'gold' })).toBe(false);
+  });
+});

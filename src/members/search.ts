@@ -83,6 +83,23 @@ function fragmentCondition(plan: FragmentPlan): SQL {
 }
 
 /**
+ * Whether the filters are selective but badly estimated, so that a page should collect the
+ * matches through their index and sort them (ORDER BY id + 0) rather than let the planner walk
+ * the id index backwards filtering every row. pg_trgm's LIKE estimates are guesses and tag
+ * estimates for rare tags are too high, so the planner walks, which for a rare fragment or tag
+ * is a scan of the whole merchant. A fragment counts as selective from 3 characters of text (a
+ * name) or 4 digits; 3 digits (`138`) and 1–2 character name prefixes are common enough that
+ * the walk finds a page at once, and the btree prefix has real statistics anyway.
+ */
+export function prefersMatchScan(params: MemberSearchParams): boolean {
+  if (params.tag !== undefined) return true;
+  if (params.q === undefined) return false;
+  const plan = planFragment(params.q);
+  if (!plan) return false;
+  return plan.nameContains !== null || (plan.phoneDigits?.length ?? 0) >= 4 || (plan.cardContains?.length ?? 0) >= 4;
+}
+
+/**
  * The WHERE condition of a member search, for `GET /members` and the member export.
  * Every branch is served by an index: `q` by the pg_trgm GIN indexes on name, phone and
  * card_no (or the btree name index for 1–2 characters), `phone`/`cardNo` by the unique keys,

@@ -8,7 +8,7 @@ import { matchesPlan } from './card.rules.js';
 import { allocateCardNumbers, getMemberSettings } from './cards.repo.js';
 import { maskPhone, normalizeMobile } from './phone.rules.js';
 import { cardPool, memberAttributeDefs, memberChanges, memberPiiViews, members, type Gender, type MemberSource, type MemberStatus } from './schema.js';
-import { searchMembersWhere, type MemberSearchParams } from './search.js';
+import { prefersMatchScan, searchMembersWhere, type MemberSearchParams } from './search.js';
 import { changeView, memberView, type ChangeView, type MemberRow, type MemberView, type Visibility } from './views.js';
 
 /**
@@ -258,9 +258,10 @@ export async function getMember(tx: Tx, actor: MemberActor, id: string): Promise
   return memberView(row, visibility(actor));
 }
 
-/** The member a POS key identifies: a phone in any accepted form or a card number. One
- * indexed query (BitmapOr over the two unique keys); a card number wins if both match. */
-export async function findMemberByKey(tx: Tx, tenantId: string, key: string): Promise<MemberRow | null> {
+/** The query behind a lookup key: a phone in any accepted form or a card number. One indexed
+ * query (BitmapOr over the two unique keys); a card number wins if both match. Null when the
+ * key can be neither. */
+export function memberByKeyQuery(tx: Tx, tenantId: string, key: string) {
   const k = key.trim();
   const p = normalizeMobile(k);
   const phone = p.ok ? p.e164 : null;
@@ -268,13 +269,17 @@ export async function findMemberByKey(tx: Tx, tenantId: string, key: string): Pr
   const cardOk = /^[A-Z0-9]{4,24}$/.test(card);
   if (!phone && !cardOk) return null;
   const cond = phone && cardOk ? sql`(${members.phone} = ${phone} or ${members.cardNo} = ${card})` : phone ? eq(members.phone, phone) : eq(members.cardNo, card);
-  const rows = await tx
+  return tx
     .select()
     .from(members)
     .where(and(eq(members.tenantId, tenantId), cond))
     .orderBy(cardOk ? sql`(${members.cardNo} = ${card}) desc` : sql`1`)
     .limit(1);
-  return rows[0] ?? null;
+}
+
+export async function findMemberByKey(tx: Tx, tenantId: string, key: string): Promise<MemberRow | null> {
+  const q = memberByKeyQuery(tx, tenantId, key);
+  return q ? ((await q)[0] ?? null) : null;
 }
 
 export async function lookupMember(tx: Tx, actor: MemberActor, key: string): Promise<MemberView> {
@@ -284,21 +289,32 @@ export async function lookupMember(tx: Tx, actor: MemberActor, key: string): Pro
   return memberView(row, visibility(actor));
 }
 
+/**
+ * The page query of GET /members: the search condition, keyset on id, newest first. When the
+ * filters are selective but badly estimated (see prefersMatchScan) the order is written
+ * `id + 0`, which no index provides, so the matches are collected through the trigram / tags
+ * index and the page is a top-N sort, bounded by the number of matches instead of the size of
+ * the merchant.
+ */
+export function membersPageQuery(tx: Tx, tenantId: string, params: MemberSearchParams, after: string | null, limit: number) {
+  return tx
+    .select()
+    .from(members)
+    .where(and(searchMembersWhere(tenantId, params), after ? lt(members.id, after) : undefined))
+    .orderBy(prefersMatchScan(params) ? sql`${members.id} + 0 desc` : desc(members.id))
+    .limit(limit + 1);
+}
+
 export async function listMembers(
   tx: Tx,
   actor: MemberActor,
   params: MemberSearchParams & { limit: number; cursor?: string },
 ): Promise<Page<MemberView>> {
-  const after = decodeCursor(params.cursor);
-  const rows = await tx
-    .select()
-    .from(members)
-    .where(and(searchMembersWhere(actor.tenantId, params), after ? lt(members.id, after) : undefined))
-    .orderBy(desc(members.id))
-    .limit(params.limit + 1);
+  const { limit, cursor, ...search } = params;
+  const rows = await membersPageQuery(tx, actor.tenantId, search, decodeCursor(cursor), limit);
   const vis = visibility(actor);
-  const items = rows.slice(0, params.limit).map((r) => memberView(r, vis));
-  return { items, nextCursor: rows.length > params.limit ? encodeCursor(items[items.length - 1]!.id) : null };
+  const items = rows.slice(0, limit).map((r) => memberView(r, vis));
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
 }
 
 export async function listChanges(tx: Tx, actor: MemberActor, memberId: string, page: { limit: number; cursor?: string }): Promise<Page<ChangeView>> {
