@@ -31,6 +31,22 @@ export async function newPage(browser: Browser, baseURL: string, viewport = { wi
   return { context, page };
 }
 
+/** Waits for running transitions (drawers sliding, modals fading) to end; endless ones such as
+ * spinners are left alone. */
+export async function settle(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    Promise.race([
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((a) => Number.isFinite(Number(a.effect?.getComputedTiming().endTime)))
+          .map((a) => a.finished.catch(() => undefined)),
+      ),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ]),
+  );
+}
+
 /** Saves artifacts/screenshots/<prefix>-<nn>-<name>.png (the folder CI keeps). */
 export function screenshotter(prefix: string) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -39,6 +55,7 @@ export function screenshotter(prefix: string) {
   let n = 0;
   return async (page: Page, name: string, fullPage = false) => {
     n += 1;
+    await settle(page);
     const file = path.join(SCREENSHOT_DIR, `${prefix}-${String(n).padStart(2, '0')}-${name}.png`);
     await page.screenshot({ path: file, fullPage });
     return file;

@@ -15,10 +15,11 @@ import { AUDIT_ACTIONS, useAuditLog } from '../api';
 const actionLabel = (a: string) => tDynamic(`audit.actions.${a.replace(/\./g, '_')}`, a);
 const ACTOR_COLOR: Record<string, string> = { platform: 'purple', operator: 'blue', api_key: 'cyan', system: 'default' };
 
-function detailText(d: Record<string, unknown>): string {
-  const entries = Object.entries(d);
-  if (entries.length === 0) return '';
-  return entries.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+/** `{amountFen: 123450, name: 'x'}` → 'amountFen: ¥1,234.50, name: x'. */
+function detailText(d: Record<string, unknown>, money: (fen: number) => string): string {
+  return Object.entries(d)
+    .map(([k, v]) => `${k}: ${typeof v === 'number' && k.endsWith('Fen') ? money(v) : typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
 }
 
 export function AuditLogPage() {
@@ -61,7 +62,7 @@ export function AuditLogPage() {
       title: t('audit.detail'),
       dataIndex: 'detail',
       render: (d: Record<string, unknown>) => {
-        const text = detailText(d);
+        const text = detailText(d, (fen) => fmt.money(fen));
         return text ? (
           <Typography.Text ellipsis={{ tooltip: text }} style={{ maxWidth: 320 }}>
             {text}
