@@ -80,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(tenancyRoutes({ database, config }), { prefix: '/api/v1' });
   await app.register(membersRoutes({ database, config }), { prefix: '/api/v1' });
+  await app.register((await import('../members/import/routes.js')).memberImportExportRoutes({ database, config }), { prefix: '/api/v1' });
 
   const indexHtml = path.join(config.consoleDir, 'index.html');
   const hasConsole = existsSync(indexHtml);

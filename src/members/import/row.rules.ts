@@ -1,0 +1,271 @@
+import { parseAttributeText, validateAttributes, type AttributeDef, type AttributeValue } from '../attributes.rules.js';
+import { matchesPlan, type CardPlan } from '../card.rules.js';
+import { normalizeMobile, type PhoneResult } from '../phone.rules.js';
+import type { Gender } from '../schema.js';
+import type { ResolvedColumn } from './mapping.rules.js';
+
+/** One row that passed every check that needs only the row itself. Checks across rows
+ * (duplicates) and against the database (existing members, taken card numbers, the card pool,
+ * required attributes of new members) happen in SQL on the staged rows. */
+export interface StagedRow {
+  rowNo: number;
+  phone: string;
+  name: string | null;
+  gender: Gender | null;
+  birthday: string | null;
+  cardNo: string | null;
+  storeId: string | null;
+  attributes: Record<string, AttributeValue>;
+  tags: string[];
+  /** local time of the tenant, `YYYY-MM-DD HH:MM:SS` */
+  createdAt: string | null;
+}
+
+export interface CellError {
+  column: string | null;
+  value: string;
+  reason: string;
+}
+
+export interface RowContext {
+  /** the tenant's attribute definitions by key */
+  defs: ReadonlyMap<string, AttributeDef>;
+  /** sequence mode: numbers must fit the plan; null in pool mode (checked against the pool in SQL) */
+  cardPlan: CardPlan | null;
+  /** stores the importing operator may assign, by code and by name (null when two share a name) */
+  storesByCode: ReadonlyMap<string, string>;
+  storesByName: ReadonlyMap<string, string | null>;
+  /** today in the tenant's timezone, YYYY-MM-DD: birthdays and join dates may not be later */
+  today: string;
+  mobiles: MobileCache;
+}
+
+/**
+ * `normalizeMobile` costs ~13 µs (libphonenumber's full metadata); at a million rows that alone
+ * is 13 s. Chinese mobile numbers are allocated in blocks of 10,000 by their first seven digits
+ * (the 号段 "H-code"), and libphonenumber's CN mobile pattern looks at no more than the first
+ * five, so the verdict for a bare 11-digit number is the verdict for its block: computed once
+ * per block with `normalizeMobile` itself and remembered. Every other form goes to
+ * `normalizeMobile` directly. (row.rules.test.ts checks the two agree.)
+ */
+export class MobileCache {
+  private blocks = new Map<string, string | null>(); // block → null (valid) or the reason it is not
+  private static readonly MAX_BLOCKS = 200_000;
+
+  check(raw: string): PhoneResult {
+    let national: string | null = null;
+    if (raw.length === 11 && /^1\d{10}$/.test(raw)) national = raw;
+    else if (raw.length === 14 && /^\+861\d{10}$/.test(raw)) national = raw.slice(3);
+    if (national === null) return normalizeMobile(raw);
+    const block = national.slice(0, 7);
+    let verdict = this.blocks.get(block);
+    if (verdict === undefined) {
+      const r = normalizeMobile(national);
+      verdict = r.ok ? null : r.reason;
+      if (this.blocks.size < MobileCache.MAX_BLOCKS) this.blocks.set(block, verdict);
+    }
+    return verdict === null ? { ok: true, e164: '+86' + national } : { ok: false, reason: verdict };
+  }
+}
+
+const GENDERS: Record<string, Gender | null> = {
+  男: 'male', m: 'male', male: 'male', 先生: 'male', 1: 'male', 男性: 'male',
+  女: 'female', f: 'female', female: 'female', 女士: 'female', 2: 'female', 女性: 'female',
+  其他: 'other', 其它: 'other', other: 'other', o: 'other',
+  未知: null, 保密: null, unknown: null, 0: null,
+};
+
+// Characters that never belong in a name or tag: control characters and the zero-width ones
+// Excel users paste in by accident.
+const JUNK = /[\u0000-\u001f\u007f\u200b-\u200f\ufeff]/g;
+
+/**
+ * Reads a date the ways spreadsheets write one: `2024-03-05`, `2024/3/5`, `2024.3.5`,
+ * `20240305`, `2024年3月5日`, optionally followed by a time (`2024-03-05 00:00:00`), or an Excel
+ * serial day number (`45356`). Returns `YYYY-MM-DD` or null.
+ * @example parseDate('1990/1/2') === '1990-01-02'; parseDate('32874') === '1990-01-01'
+ */
+export function parseDate(text: string): string | null {
+  const t = text.trim();
+  let y: number, m: number, d: number;
+  let match = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/.exec(t);
+  if (match) {
+    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else if ((match = /^(\d{4})(\d{2})(\d{2})$/.exec(t))) {
+    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else if (/^\d{5}(\.0+)?$/.test(t)) {
+    // Excel's day 1 is 1900-01-01 and it counts a 29 February 1900 that never was: from day 61
+    // on, serial n is 1899-12-30 + n days.
+    const n = Number(t);
+    if (n < 61) return null;
+    const date = new Date(Date.UTC(1899, 11, 30) + n * 86_400_000);
+    return date.toISOString().slice(0, 10);
+  } else {
+    return null;
+  }
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** `YYYY-MM-DD[ HH:MM[:SS]]` (also with `/`, `T`) → `YYYY-MM-DD HH:MM:SS`, or null. */
+export function parseLocalDateTime(text: string): string | null {
+  const t = text.trim();
+  const m = /^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$/.exec(t);
+  if (!m) {
+    const date = parseDate(t);
+    return date ? `${date} 00:00:00` : null;
+  }
+  const date = parseDate(m[1]!);
+  if (!date) return null;
+  const [hh, mm, ss] = [Number(m[2] ?? 0), Number(m[3] ?? 0), Number(m[4] ?? 0)];
+  if (hh > 23 || mm > 59 || ss > 59) return null;
+  return `${date} ${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:${String(ss).padStart(2, '0')}`;
+}
+
+function splitList(text: string): string[] {
+  return [...new Set(text.split(/[|;,，；、]/).map((s) => s.replace(JUNK, '').trim()).filter(Boolean))];
+}
+
+/**
+ * Validates one data row against the mapping. Returns the staged row, or every problem of
+ * the row (one entry per bad cell), each naming its column and value.
+ * @example readRow(['13800138000', '张三'], [{index:0,header:'手机',target:'phone'}, {index:1,header:'姓名',target:'name'}], 2, ctx)
+ *          → { row: { rowNo: 2, phone: '+8613800138000', name: '张三', … }, errors: [] }
+ */
+export function readRow(cells: readonly string[], columns: readonly ResolvedColumn[], rowNo: number, ctx: RowContext): { row: StagedRow | null; errors: CellError[] } {
+  const errors: CellError[] = [];
+  const row: StagedRow = { rowNo, phone: '', name: null, gender: null, birthday: null, cardNo: null, storeId: null, attributes: {}, tags: [], createdAt: null };
+  let attrInput: Record<string, unknown> | null = null;
+  let storeByCode: string | null = null;
+  let storeByName: string | null = null;
+  let storeCell: { column: string; value: string } | null = null;
+
+  for (const col of columns) {
+    const value = (cells[col.index] ?? '').trim();
+    const bad = (reason: string) => errors.push({ column: col.header, value, reason });
+    switch (col.target) {
+      case 'phone': {
+        if (!value) {
+          bad('is required: every member needs a mobile number');
+          break;
+        }
+        if (/^\d(\.\d+)?e\+?\d+$/i.test(value)) {
+          bad('was turned into scientific notation by Excel, which loses digits: format the column as text and export again');
+          break;
+        }
+        const p = ctx.mobiles.check(value);
+        if (p.ok) row.phone = p.e164;
+        else bad(p.reason);
+        break;
+      }
+      case 'name': {
+        const name = value.replace(JUNK, '');
+        if ([...name].length > 100) bad('is longer than 100 characters');
+        else row.name = name || null;
+        break;
+      }
+      case 'gender': {
+        if (!value) break;
+        const g = GENDERS[value.toLowerCase()];
+        if (g === undefined) bad('must be 男 or 女 (or male, female, other; 未知 leaves it empty)');
+        else row.gender = g;
+        break;
+      }
+      case 'birthday': {
+        if (!value) break;
+        const d = parseDate(value);
+        if (!d) bad('is not a date (write it as YYYY-MM-DD)');
+        else if (d < '1900-01-01' || d > ctx.today) bad(`must be between 1900-01-01 and today (${ctx.today})`);
+        else row.birthday = d;
+        break;
+      }
+      case 'cardNo': {
+        if (!value) break;
+        const card = value.replace(/\s+/g, '').toUpperCase();
+        if (!/^[A-Z0-9]{4,24}$/.test(card)) bad('must be 4–24 letters or digits');
+        else if (ctx.cardPlan && !matchesPlan(ctx.cardPlan, card)) bad(`is outside the card-number plan (${describePlan(ctx.cardPlan)})`);
+        else row.cardNo = card;
+        break;
+      }
+      case 'storeCode':
+        if (value) {
+          storeByCode = value;
+          storeCell = { column: col.header, value };
+        }
+        break;
+      case 'storeName':
+        if (value) {
+          storeByName = value;
+          storeCell ??= { column: col.header, value };
+        }
+        break;
+      case 'tags': {
+        if (!value) break;
+        const tags = splitList(value);
+        const long = tags.find((t) => [...t].length > 40);
+        if (long) bad(`tag "${long}" is longer than 40 characters`);
+        else if (tags.length > 30) bad('has more than 30 tags');
+        else row.tags = tags;
+        break;
+      }
+      case 'createdAt': {
+        if (!value) break;
+        const ts = parseLocalDateTime(value);
+        if (!ts) bad('is not a date or date and time (write it as YYYY-MM-DD HH:MM:SS)');
+        else if (ts.slice(0, 10) > ctx.today) bad('is in the future');
+        else if (ts < '1970-01-01') bad('is before 1970');
+        else row.createdAt = ts;
+        break;
+      }
+      default: {
+        // attributes.<key>: the mapping was checked, so the definition exists
+        if (!value) break; // empty: no value (a merge keeps what the member has)
+        const key = col.target.slice('attributes.'.length);
+        const def = ctx.defs.get(key);
+        if (!def) {
+          bad(`${key} is not an attribute this merchant has defined`);
+          break;
+        }
+        (attrInput ??= {})[key] = parseAttributeText(def, value);
+      }
+    }
+  }
+
+  if (storeByCode !== null || storeByName !== null) {
+    const cell = storeCell!;
+    if (storeByCode !== null) {
+      const id = ctx.storesByCode.get(storeByCode);
+      if (id) row.storeId = id;
+      else errors.push({ ...cell, reason: 'is not the code of a store you may assign members to' });
+    } else {
+      const id = ctx.storesByName.get(storeByName!);
+      if (id) row.storeId = id;
+      else if (id === null) errors.push({ ...cell, reason: 'two stores have this name: use a store code column instead' });
+      else errors.push({ ...cell, reason: 'is not the name of a store you may assign members to' });
+    }
+  }
+
+  if (attrInput) {
+    const defs = Object.keys(attrInput).map((k) => ctx.defs.get(k)!);
+    const { values, errors: attrErrors } = validateAttributes(defs, attrInput, { partial: true });
+    for (const e of attrErrors) {
+      const col = columns.find((c) => c.target === `attributes.${e.key}`);
+      errors.push({ column: col?.header ?? `attributes.${e.key}`, value: col ? (cells[col.index] ?? '').trim() : '', reason: e.message });
+    }
+    row.attributes = values;
+  }
+
+  return errors.length ? { row: null, errors } : { row, errors };
+}
+
+export function describePlan(plan: CardPlan): string {
+  const prefix = plan.prefix ? `prefix ${plan.prefix}, ` : '';
+  return `${prefix}${plan.digits} digits${plan.checkDigit ? ' and a check digit' : ''}`;
+}
+
+/** A row with nothing in it (a blank line in a CSV, an emptied spreadsheet row) is skipped. */
+export function isBlankRow(cells: readonly string[]): boolean {
+  for (const c of cells) if (c.trim() !== '') return false;
+  return true;
+}
