@@ -215,7 +215,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
               cardCheckDigit: Type.Optional(Type.Boolean()),
               reviewApplications: Type.Optional(Type.Boolean()),
             },
-            strict,
+            { ...strict, minProperties: 1 },
           ),
           response: { 200: Settings },
         },

@@ -145,6 +145,16 @@ describe('the clerk story', () => {
   });
 });
 
+describe('the API document', () => {
+  it('describes the member routes', async () => {
+    const doc = (await client(server.baseUrl).get('/api/openapi.json')).body;
+    for (const path of ['/api/v1/members', '/api/v1/members/{id}', '/api/v1/members/lookup', '/api/v1/members/{id}/phone', '/api/v1/member-applications/{id}/approve']) {
+      expect(doc.paths[path], path).toBeTruthy();
+    }
+    expect(doc.paths['/api/v1/members/{id}/ledger']).toBeUndefined(); // the loyalty capability's
+  });
+});
+
 describe('a clerk without members.pii', () => {
   it('registers and finds members but sees phones and names masked', async () => {
     const res = await clerk.post('/api/v1/members', { phone: '13600136000', name: '欧阳娜娜' });
