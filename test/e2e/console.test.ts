@@ -305,6 +305,33 @@ describe('web console', () => {
     expect(await actions.count()).toBe(3);
   });
 
+  it('the new store operator sees only what the role and the store allow', async () => {
+    const clerk = await newPage(browser, server.baseUrl);
+    try {
+      const p = clerk.page;
+      await p.goto('/operators');
+      await p.waitForURL('**/login?next=%2Foperators');
+      await p.getByLabel('商户代码', { exact: true }).fill('tea-one');
+      await p.getByLabel('用户名', { exact: true }).fill('clerk01');
+      await p.getByLabel('密码', { exact: true }).fill('clerk-pass-2024');
+      await button(p, '登录').click();
+      // Back where they wanted to go, which their role does not open.
+      await p.getByText('无权访问', { exact: true }).waitFor();
+      const items = (await p.getByRole('menuitem').allInnerTexts()).map((s) => s.trim());
+      expect(items).toEqual(['首页', '组织架构']);
+
+      await p.getByRole('menuitem', { name: named('组织架构') }).click();
+      const tree = p.getByRole('tree');
+      await tree.getByText('南京新街口店', { exact: true }).waitFor();
+      expect(await textOf(p.getByTestId('org-count'))).toBe('共 1 个节点');
+      expect(await tree.getByText('上海南京路店').count()).toBe(0);
+      expect(await button(p, '新建节点').count()).toBe(0);
+      await shot(p, 'clerk-org-scope');
+    } finally {
+      await clerk.context.close();
+    }
+  });
+
   it('switches to English, and the choice survives a reload', async () => {
     await button(page, '语言').click();
     await page.getByRole('menuitem', { name: 'English' }).click();
