@@ -94,8 +94,12 @@ export function isUniqueViolation(err: unknown): boolean {
   return false;
 }
 
+/** 409 naming the member that holds the phone: in `detail` (api.md) and on the field, so a
+ * form can mark the phone input and offer to open that member. */
 const phoneTaken = (memberId: string) =>
-  new AppError(409, 'phone_registered', `This phone number is already registered to member ${memberId}`);
+  new AppError(409, 'phone_registered', `This phone number is already registered to member ${memberId}`, [
+    { path: 'body.phone', message: `is already registered to member ${memberId}` },
+  ]);
 
 async function memberIdByPhone(tx: Tx, tenantId: string, phone: string): Promise<string | null> {
   const rows = await tx.select({ id: members.id }).from(members).where(and(eq(members.tenantId, tenantId), eq(members.phone, phone)));

@@ -45,6 +45,8 @@ describe('bad input on registration', () => {
     expect(res.status).toBe(409);
     problem(res);
     expect(res.body.detail).toContain(ids.member);
+    expect(res.body.type).toBe('https://memberdesk.dev/problems/phone_registered');
+    expect(res.body.errors).toEqual([{ path: 'body.phone', message: `is already registered to member ${ids.member}` }]);
   });
 
   it('refuses unknown attributes, wrong types, unknown fields, bad dates, oversize tags and foreign stores', async () => {
