@@ -381,4 +381,24 @@ describe('web console', () => {
     await expect.poll(async () => { const b = await field.boundingBox(); return b !== null && b.x >= 0 && b.x + b.width <= 390; }).toBe(true);
     await shot(page, 'phone-role-form');
   });
+
+  it('on the phone, the owner disables the operator from the edit drawer', async () => {
+    await button(dialog('New role'), 'Cancel').click();
+    await dialog('New role').waitFor({ state: 'hidden' });
+    await button(page, 'Open menu').click();
+    await menuItem('Operators').click();
+    const row = page.getByRole('row', { name: /王小明/ });
+    await row.waitFor();
+    await button(row, 'Edit').click();
+    const d = dialog('Edit operator');
+    await d.waitFor();
+    await choose(d, 'Status', 'Disabled');
+    await button(d, 'Save').click();
+    await d.waitFor({ state: 'hidden' });
+    await expect.poll(() => row.innerText()).toContain('Disabled');
+    await shot(page, 'phone-operator-disabled');
+    // Disabled means no more logins.
+    const res = await client(server.baseUrl).post('/api/v1/auth/login', { tenant: 'tea-one', username: 'clerk01', password: 'clerk-pass-2024' });
+    expect(res.status).toBe(401);
+  });
 });
