@@ -137,7 +137,7 @@ describe('export', () => {
     const up = await fetch(`${server.baseUrl}/api/v1/members/imports`, {
       method: 'POST',
       headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
-      body: file,
+      body: new Uint8Array(file),
     });
     const imp = (await up.json()) as any;
     expect(Object.keys(imp.suggestedMapping).sort()).toEqual([...imp.columns].sort());

@@ -23,7 +23,7 @@ async function upload(token: string, body: string | Buffer, type = CSV, query = 
   const res = await fetch(`${server.baseUrl}/api/v1/members/imports${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': type },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return { status: res.status, body: (await res.json()) as any };
 }

@@ -80,7 +80,7 @@ export interface LoadSink {
   errors(batch: ErrorEntry[]): Promise<void>;
   /** How many more error entries are worth sending (the report is capped). */
   errorRoom(): number;
-  /** The latest counts, about every 50,000 rows and at each phase; the sink decides when to persist. */
+  /** The latest counts, every 8,192 rows and at each phase; the sink decides when to persist. */
   progress(counts: LoadCounts, phase: 'reading' | 'checking' | 'writing'): void;
   /** Called once no more progress will be reported: must stop writing to the import row,
    * which the main transaction is about to update. */
@@ -200,12 +200,10 @@ export async function loadMembers(
           counts.failed++;
           await report(errors.map((e) => ({ rowNo, column: e.column, value: e.value, reason: e.reason })));
         }
-        if ((counts.processed & 0x3ff) === 0) {
+        if ((counts.processed & 0x1fff) === 0) {
           if (signal?.aborted) throw new Rejected('import_interrupted', 'The import was interrupted (the server is shutting down); nothing was imported. Run it again.');
-          if (counts.processed % 50_000 === 0) {
-            counts.bytesRead = input.bytesRead();
-            sink.progress(counts, 'reading');
-          }
+          counts.bytesRead = input.bytesRead();
+          sink.progress(counts, 'reading');
         }
       }
       await flush();
