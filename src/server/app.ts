@@ -13,6 +13,7 @@ import { installAuth } from '../platform/http/auth.js';
 import { installMetrics } from '../platform/http/metrics.js';
 import { installErrorHandling, sendProblem } from '../platform/http/problem.js';
 import { tenancyRoutes } from '../platform/tenancy/routes.js';
+import { loyaltyRoutes } from '../loyalty/index.js';
 import { membersRoutes } from '../members/index.js';
 import type { Config } from './config.js';
 
@@ -79,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(tenancyRoutes({ database, config }), { prefix: '/api/v1' });
+  await app.register(loyaltyRoutes({ database }), { prefix: '/api/v1' });
   await app.register(membersRoutes({ database, config }), { prefix: '/api/v1' });
   await app.register((await import('../members/import/routes.js')).memberImportExportRoutes({ database, config }), { prefix: '/api/v1' });
 

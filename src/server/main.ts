@@ -4,6 +4,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../platform/
 import { migrate } from '../platform/db/migrate.js';
 import { startJobs, type JobRunner } from '../platform/jobs/queue.js';
 import { ensurePlatformAdmin, purgeExpiredSessions } from '../platform/tenancy/auth.service.js';
+import { loyaltyMaintenanceJob } from '../loyalty/index.js';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 
@@ -58,6 +59,7 @@ async function main() {
         log,
         scheduled: [
           { name: 'sessions.purge', cron: '*/10 * * * *', data: { platform: true }, handler: () => purgeExpiredSessions(database.db) },
+          loyaltyMaintenanceJob(database.pool),
         ],
       });
     }

@@ -214,7 +214,7 @@ describe('encodings and broken files', () => {
 
     const stray = await upload(owner.token, '手机号,姓名\n13800000001,张"三\n');
     expect(stray.status).toBe(400);
-    expect(stray.body.detail).toMatch(/^Row 2 .*quote \(\"\) appears inside a field that is not quoted/);
+    expect(stray.body.detail).toMatch(/^Row 2 .*quote \("\) appears inside a field that is not quoted/);
 
     // past the rows read at upload (more than one 256 KB read later), the run reports it and imports nothing
     const good = Array.from({ length: 12_000 }, (_, i) => `137${String(i).padStart(8, '0')},会员${i}`);

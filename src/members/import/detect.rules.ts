@@ -25,6 +25,7 @@ export type Detection =
   | { ok: true; format: 'csv'; encoding: TextEncoding }
   | { ok: false; code: 'import_file_type' | 'import_encoding' | 'import_empty'; message: string };
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
 
 export class FormatSniffer {

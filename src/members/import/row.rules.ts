@@ -77,6 +77,7 @@ const GENDERS: Record<string, Gender | null> = {
 
 // Characters that never belong in a name or tag: control characters and the zero-width ones
 // Excel users paste in by accident.
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
 const JUNK = /[\u0000-\u001f\u007f\u200b-\u200f\ufeff]/g;
 
 /**

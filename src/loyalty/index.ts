@@ -1,0 +1,12 @@
+/**
+ * Loyalty: purchases, points and points plans, tiers and discounts, stored value, redemption,
+ * refunds, the ledger. What other capabilities may use.
+ */
+export { loyaltyRoutes } from './routes.js';
+export { loyaltyMaintenanceJob } from './expiry.job.js';
+export { runMaintenance, runTenantMaintenance, type MaintenanceOptions, type TenantMaintenance } from './maintenance.service.js';
+// members: show `tier: {code, name}`; a new member's starting tier; balances from elsewhere
+export { tierNames, startingTier, loyaltySummary, reconcile, tierChangesSince, type LoyaltySummary, type ReconcileReport, type TierChangeItem } from './queries.js';
+export { recordOpeningBalances, type OpeningBalance } from './balance.service.js';
+export type { Tier, LoyaltyRules } from './config.rules.js';
+export type { TierRef, MemberBalances } from './views.js';

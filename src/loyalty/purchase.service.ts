@@ -1,0 +1,380 @@
+/**
+ * Purchases (consumption records) and their refunds. A purchase is four round trips: BEGIN with
+ * the tenant and the idempotency lock; the member lock with everything else it needs; one write
+ * statement (LedgerBatch); COMMIT. Anything that fails rolls all of it back: a failed purchase
+ * leaves no trace, not even its idempotency key.
+ */
+import type pg from 'pg';
+import { normalizeMobile } from '../members/index.js';
+import { badRequest, conflict, notFound } from '../platform/http/problem.js';
+import { configAt } from './config.repo.js';
+import type { LoyaltyConfig } from './config.rules.js';
+import { inLoyaltyTx, pgCode, type LoyaltyTx } from './db.js';
+import { checkTenders, discountPctOf, earnFor, tierDiscount, validateItems, type Item, type Tender } from './earn.rules.js';
+import { replayOf, type IdempotencyRequest, type Outcome } from './idempotency.js';
+import { LedgerBatch, type LedgerActor, type MemberState } from './ledger.repo.js';
+import { idempotencyRow, lockMember, lockPurchase, type LockedMember, type MemberKey } from './lock.repo.js';
+import { localDate, lotExpiry } from './period.rules.js';
+import { rankOf, tierAfterDecrease, tierAfterEarn, tierDirection } from './tiers.rules.js';
+import { upkeep } from './upkeep.js';
+import { NO_REFUNDS, planRefund, splitSpend, type RefundTotals } from './value.rules.js';
+import { memberBalances, type MemberBalances, type TierRef } from './views.js';
+import { tierRef } from './views.js';
+
+export interface PurchaseInput {
+  member: { id?: string; cardNo?: string; phone?: string };
+  storeId?: string;
+  amountFen: number;
+  occurredAt?: string;
+  items?: Item[];
+  tenders?: Tender[];
+}
+
+export interface PurchaseResult {
+  id: string;
+  memberId: string;
+  storeId: string | null;
+  amountFen: number;
+  discountFen: number;
+  discountPct: number;
+  payableFen: number;
+  pointsEarned: number;
+  tierPointsEarned: number;
+  pointsPaid: number;
+  storedValuePaidFen: number;
+  occurredAt: string;
+  ruleVersion: number;
+  tierChange: { from: TierRef | null; to: TierRef | null } | null;
+  member: MemberBalances;
+}
+
+/** Which member a purchase names: exactly one of id, card number or phone. */
+export function memberKeyOf(member: PurchaseInput['member']): MemberKey {
+  const given = (['id', 'cardNo', 'phone'] as const).filter((k) => member[k] !== undefined);
+  if (given.length !== 1) throw badRequest('Name the member by exactly one of id, cardNo or phone', [{ path: 'body.member', message: 'needs exactly one of id, cardNo, phone' }]);
+  if (member.id !== undefined) return { by: 'id', value: member.id };
+  if (member.cardNo !== undefined) return { by: 'card', value: member.cardNo.trim().toUpperCase() };
+  const phone = normalizeMobile(member.phone!);
+  if (!phone.ok) throw badRequest(`member.phone ${phone.reason}`, [{ path: 'body.member.phone', message: phone.reason }]);
+  return { by: 'phone', value: phone.e164 };
+}
+
+function occurredAtOf(input: PurchaseInput, now: Date): Date {
+  if (input.occurredAt === undefined) return now;
+  const at = new Date(input.occurredAt);
+  if (Number.isNaN(at.getTime())) throw badRequest('occurredAt is not a time', [{ path: 'body.occurredAt', message: 'is not an ISO 8601 time' }]);
+  if (at.getTime() > now.getTime() + 5 * 60_000) throw badRequest('occurredAt is in the future', [{ path: 'body.occurredAt', message: 'is in the future' }]);
+  return at;
+}
+
+export function requireActive(m: MemberState): void {
+  if (m.status !== 'active') throw conflict(`The member is ${m.status}`, 'member_inactive');
+}
+
+/** Replays a stored outcome, or 404 when the target does not exist (409 for a reused key). */
+async function notFoundOrReplay(tx: LoyaltyTx, idem: IdempotencyRequest | null, what: string): Promise<Outcome<any>> {
+  const replay = replayOf(idem, await idempotencyRow(tx, idem?.key ?? null));
+  if (replay) return replay;
+  throw notFound(what);
+}
+
+interface Priced {
+  discountFen: number;
+  discountPct: number;
+  payableFen: number;
+  pointsEarned: number;
+  tierPointsEarned: number;
+  tenders: ReturnType<typeof checkTenders>['totals'];
+  detail: Record<string, unknown>;
+}
+
+/** Discount, payable amount, earnings and tenders of a purchase for a member (no writes). */
+function price(cfg: LoyaltyConfig, m: MemberState, input: PurchaseInput, occurredAt: Date, tz: string): Priced {
+  const items = input.items ?? [];
+  const tierCode = rankOf(cfg.tiers, m.tierCode) >= 0 ? m.tierCode : null;
+  const discountPct = discountPctOf(cfg.tiers, tierCode);
+  const { discountFen, baseFen } = tierDiscount(input.amountFen, items, discountPct, cfg.rules.discount.stackOnPromotion);
+  const payableFen = input.amountFen - discountFen;
+  const { totals, errors } = checkTenders(input.tenders, payableFen, cfg.rules);
+  if (errors.length) throw badRequest(`Invalid tenders: ${errors.map((e) => e.message).join('; ')}`, errors);
+  const earn = earnFor(cfg.rules, {
+    amountFen: input.amountFen,
+    discountFen,
+    discountBaseFen: baseFen,
+    items,
+    tierCode,
+    date: localDate(occurredAt, tz),
+    pointsTenderFen: totals.pointsFen,
+    stackOnPromotion: cfg.rules.discount.stackOnPromotion,
+  });
+  return {
+    discountFen,
+    discountPct,
+    payableFen,
+    pointsEarned: earn.points,
+    tierPointsEarned: earn.tierPoints,
+    tenders: totals,
+    detail: { ...earn.detail, tier: tierCode, discountPct, discountBaseFen: baseFen },
+  };
+}
+
+function checkInput(input: PurchaseInput): void {
+  const errors = validateItems(input.amountFen, input.items ?? []);
+  if (errors.length) throw badRequest(`Invalid items: ${errors[0]!.message}`, errors);
+}
+
+/** Records a purchase: discount, tenders, points and tier points, tier upgrade. */
+export async function recordPurchase(pool: pg.Pool, tenantId: string, actor: LedgerActor, input: PurchaseInput, idem: IdempotencyRequest | null, now = new Date()): Promise<Outcome<PurchaseResult>> {
+  const key = memberKeyOf(input.member);
+  const occurredAt = occurredAtOf(input, now);
+  checkInput(input);
+  try {
+    return await inLoyaltyTx(
+      pool,
+      tenantId,
+      async (tx) => {
+        const head = await lockMember(tx, key, idem?.key ?? null);
+        if (!head) return notFoundOrReplay(tx, idem, 'Member');
+        const replay = replayOf(idem, head.idem);
+        if (replay) return replay;
+        return purchaseLocked(tx, head, actor, input, occurredAt, idem, now);
+      },
+      { lockKey: idem?.lockKey },
+    );
+  } catch (err) {
+    if (pgCode(err) === '23503' && /store/.test((err as { constraint?: string }).constraint ?? '')) {
+      throw badRequest('storeId is not an org node of this merchant', [{ path: 'body.storeId', message: 'no such store' }]);
+    }
+    throw err;
+  }
+}
+
+async function purchaseLocked(
+  tx: LoyaltyTx,
+  head: LockedMember,
+  actor: LedgerActor,
+  input: PurchaseInput,
+  occurredAt: Date,
+  idem: IdempotencyRequest | null,
+  now: Date,
+): Promise<Outcome<PurchaseResult>> {
+  const m = head.member;
+  requireActive(m);
+  const cfg = await configAt(tx, head.version);
+  const batch = new LedgerBatch(cfg.version, actor, now);
+  await upkeep(tx, batch, m, { cfg, tz: head.timezone, now });
+  const p = price(cfg, m, input, occurredAt, head.timezone);
+  const ref = { type: 'transaction', id: head.docId };
+
+  // Pay first (with what the member had), then earn.
+  if (p.tenders.points > 0) batch.points(m, -p.tenders.points, 'pay', ref);
+  let sv = { principal: 0, bonus: 0 };
+  if (p.tenders.storedValueFen > 0) {
+    if (p.tenders.storedValueFen > m.principal + m.bonus) {
+      throw conflict(`The member's stored value is ${m.principal + m.bonus} fen; ${p.tenders.storedValueFen} are needed`, 'insufficient_stored_value');
+    }
+    sv = splitSpend(p.tenders.storedValueFen, m.principal, m.bonus, cfg.rules.storedValue.spendOrder);
+    batch.storedValue(m, -sv.principal, -sv.bonus, 'pay', ref);
+  }
+  batch.points(m, p.pointsEarned, 'earn', ref, { expiresAt: lotExpiry(now, head.timezone, cfg.rules.expiry, cfg.rules.period.startMonth) });
+  batch.tierPoints(m, p.tierPointsEarned, 'earn', ref);
+  const from = m.tierCode;
+  const to = tierAfterEarn(cfg.tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints });
+  const changed = batch.tier(m, to, tierDirection(cfg.tiers, from, to), 'purchase', ref);
+  batch.touch(m);
+
+  const body: PurchaseResult = {
+    id: head.docId,
+    memberId: m.id,
+    storeId: input.storeId ?? null,
+    amountFen: input.amountFen,
+    discountFen: p.discountFen,
+    discountPct: p.discountPct,
+    payableFen: p.payableFen,
+    pointsEarned: p.pointsEarned,
+    tierPointsEarned: p.tierPointsEarned,
+    pointsPaid: p.tenders.points,
+    storedValuePaidFen: p.tenders.storedValueFen,
+    occurredAt: occurredAt.toISOString(),
+    ruleVersion: cfg.version,
+    tierChange: changed ? { from: tierRef(cfg.tiers, from), to: tierRef(cfg.tiers, to) } : null,
+    member: memberBalances(m, cfg.tiers),
+  };
+  if (idem) batch.remember(idem.key, idem.hash, 201, body);
+  await batch.write(tx, {
+    name: 'purchase',
+    build: (P, c) => `INSERT INTO loyalty_transactions (tenant_id, id, member_id, store_id, amount_fen, discount_fen, payable_fen, tier_code,
+        points_earned, tier_points_earned, points_paid, points_paid_fen, sv_principal_paid_fen, sv_bonus_paid_fen, items, tenders, detail,
+        period_start, rule_version, occurred_at, idempotency_key, actor_type, actor_id, actor_name, created_at)
+      VALUES (${c.t}, ${P.p(head.docId, 'bigint')}, ${P.p(m.id, 'bigint')}, ${P.p(input.storeId ?? null, 'bigint')}, ${P.p(input.amountFen, 'bigint')},
+        ${P.p(p.discountFen, 'bigint')}, ${P.p(p.payableFen, 'bigint')}, ${P.p(p.detail.tier, 'text')}, ${P.p(p.pointsEarned, 'bigint')},
+        ${P.p(p.tierPointsEarned, 'bigint')}, ${P.p(p.tenders.points, 'bigint')}, ${P.p(p.tenders.pointsFen, 'bigint')}, ${P.p(sv.principal, 'bigint')},
+        ${P.p(sv.bonus, 'bigint')}, ${P.p(JSON.stringify(input.items ?? []), 'jsonb')}, ${P.p(JSON.stringify(input.tenders ?? []), 'jsonb')},
+        ${P.p(JSON.stringify(p.detail), 'jsonb')}, ${P.p(m.periodStart, 'date')}, ${c.rv}, ${P.p(occurredAt, 'timestamptz')},
+        ${P.p(idem?.key ?? null, 'text')}, ${c.at}, ${c.aid}, ${c.an}, ${c.now})
+      RETURNING 1`,
+  });
+  return { status: 201, body };
+}
+
+export interface QuoteResult {
+  amountFen: number;
+  discountFen: number;
+  discountPct: number;
+  payableFen: number;
+  pointsEarned: number;
+  tierPointsEarned: number;
+  /** the most of this purchase the member's points could pay, in fen */
+  pointsPayableFen: number;
+  member: MemberBalances;
+}
+
+/** What a purchase would give, without recording it (for the checkout screen). */
+export async function quotePurchase(pool: pg.Pool, tenantId: string, input: PurchaseInput, now = new Date()): Promise<QuoteResult> {
+  const key = memberKeyOf(input.member);
+  const occurredAt = occurredAtOf(input, now);
+  checkInput(input);
+  return inLoyaltyTx(pool, tenantId, async (tx) => {
+    // The same lock as a purchase keeps the quote's view consistent; it is released at once.
+    const head = await lockMember(tx, key, null);
+    if (!head) throw notFound('Member');
+    const m = head.member;
+    const cfg = await configAt(tx, head.version);
+    await upkeep(tx, new LedgerBatch(cfg.version, { type: 'system', id: null, name: 'quote' }, now), m, { cfg, tz: head.timezone, now });
+    const p = price(cfg, m, { ...input, tenders: undefined }, occurredAt, head.timezone);
+    const rate = cfg.rules.redemption.pointsPerYuan;
+    const maxByRule = Math.floor((p.payableFen * cfg.rules.redemption.maxPaymentPct) / 100);
+    return {
+      amountFen: input.amountFen,
+      discountFen: p.discountFen,
+      discountPct: p.discountPct,
+      payableFen: p.payableFen,
+      pointsEarned: p.pointsEarned,
+      tierPointsEarned: p.tierPointsEarned,
+      pointsPayableFen: Math.min(maxByRule, Math.floor((m.points * 100) / rate)),
+      member: memberBalances(m, cfg.tiers),
+    };
+  });
+}
+
+export interface RefundResult {
+  id: string;
+  transactionId: string;
+  amountFen: number;
+  refundedFen: number;
+  pointsReversed: number;
+  pointsShortfall: number;
+  tierPointsReversed: number;
+  pointsReturned: number;
+  storedValueReturnedFen: number;
+  tierChange: { from: TierRef | null; to: TierRef | null } | null;
+  member: MemberBalances;
+}
+
+async function refundTotals(tx: LoyaltyTx, transactionId: string): Promise<RefundTotals> {
+  const rows = await tx.query(
+    'loyalty_refund_totals',
+    `SELECT refunded_fen_total, points_reversed_total, tier_points_reversed_total, points_returned_total,
+            sv_principal_returned_total, sv_bonus_returned_total, (SELECT count(*) FROM loyalty_refunds c WHERE c.tenant_id = r.tenant_id AND c.transaction_id = r.transaction_id)::int AS n
+       FROM loyalty_refunds r WHERE r.tenant_id = $1 AND r.transaction_id = $2 ORDER BY r.id DESC LIMIT 1`,
+    [tx.tenantId, transactionId],
+  );
+  const r = rows[0];
+  if (!r) return NO_REFUNDS;
+  return {
+    refundedFen: Number(r.refunded_fen_total),
+    pointsReversed: Number(r.points_reversed_total),
+    tierPointsReversed: Number(r.tier_points_reversed_total),
+    pointsReturned: Number(r.points_returned_total),
+    svPrincipalReturned: Number(r.sv_principal_returned_total),
+    svBonusReturned: Number(r.sv_bonus_returned_total),
+    count: r.n,
+  };
+}
+
+/**
+ * Refunds all (no amount) or part of a purchase's payable amount. Earned points and tier points
+ * are taken back and paid points and stored value returned, in proportion to the refunded share.
+ * Points the member has already spent cannot be taken back: the shortfall is recorded. Tier
+ * points of a period that has closed stay; a tier reached by the refunded purchase in this
+ * period is re-evaluated.
+ */
+export async function refundPurchase(
+  pool: pg.Pool,
+  tenantId: string,
+  actor: LedgerActor,
+  transactionId: string,
+  input: { amountFen?: number; reason?: string },
+  idem: IdempotencyRequest | null,
+  now = new Date(),
+): Promise<Outcome<RefundResult>> {
+  return inLoyaltyTx(
+    pool,
+    tenantId,
+    async (tx) => {
+      const head = await lockPurchase(tx, transactionId, idem?.key ?? null);
+      if (!head) return notFoundOrReplay(tx, idem, 'Transaction');
+      const replay = replayOf(idem, head.idem);
+      if (replay) return replay;
+      const m = head.member;
+      const x = head.purchase;
+      const cfg = await configAt(tx, head.version);
+      const batch = new LedgerBatch(cfg.version, actor, now);
+      await upkeep(tx, batch, m, { cfg, tz: head.timezone, now });
+
+      const prev = await refundTotals(tx, x.id);
+      const left = x.payableFen - prev.refundedFen;
+      if (x.payableFen > 0 ? left <= 0 : prev.count > 0) throw conflict('This purchase has been refunded in full', 'already_refunded');
+      const amount = input.amountFen ?? left;
+      if (amount > left) throw conflict(`At most ${left} fen of this purchase can still be refunded`, 'refund_exceeds_payable');
+      const plan = planRefund(x, prev, amount);
+      const ref = { type: 'refund', id: head.docId };
+      const reason = input.reason ?? null;
+
+      batch.points(m, plan.pointsReturned, 'refund_return', ref, { reason, expiresAt: lotExpiry(now, head.timezone, cfg.rules.expiry, cfg.rules.period.startMonth) });
+      const pointsTaken = Math.min(plan.pointsReversed, m.points);
+      batch.points(m, -pointsTaken, 'refund_reversal', ref, { reason });
+      // Tier points count per period: those of a closed period are no longer the member's to lose.
+      const samePeriod = x.periodStart === m.periodStart;
+      const tierTaken = samePeriod ? Math.min(plan.tierPointsReversed, m.tierPoints) : 0;
+      batch.tierPoints(m, -tierTaken, 'refund_reversal', ref, reason);
+      batch.storedValue(m, plan.svPrincipalReturned, plan.svBonusReturned, 'refund_return', ref, reason);
+      const from = m.tierCode;
+      const to = tierTaken > 0 ? tierAfterDecrease(cfg.tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints }) : m.tierCode;
+      const changed = batch.tier(m, to, tierDirection(cfg.tiers, from, to), 'refund', ref, reason);
+      batch.touch(m);
+
+      const body: RefundResult = {
+        id: head.docId,
+        transactionId: x.id,
+        amountFen: amount,
+        refundedFen: plan.totals.refundedFen,
+        pointsReversed: pointsTaken,
+        pointsShortfall: plan.pointsReversed - pointsTaken,
+        tierPointsReversed: tierTaken,
+        pointsReturned: plan.pointsReturned,
+        storedValueReturnedFen: plan.svPrincipalReturned + plan.svBonusReturned,
+        tierChange: changed ? { from: tierRef(cfg.tiers, from), to: tierRef(cfg.tiers, to) } : null,
+        member: memberBalances(m, cfg.tiers),
+      };
+      if (idem) batch.remember(idem.key, idem.hash, 201, body);
+      const tt = plan.totals;
+      await batch.write(tx, {
+        name: 'refund',
+        build: (P, c) => `INSERT INTO loyalty_refunds (tenant_id, id, transaction_id, member_id, amount_fen, refunded_fen_total,
+            points_reversed, points_reversed_total, points_shortfall, tier_points_reversed, tier_points_reversed_total, tier_points_shortfall,
+            points_returned, points_returned_total, sv_principal_returned_fen, sv_bonus_returned_fen, sv_principal_returned_total,
+            sv_bonus_returned_total, reason, rule_version, actor_type, actor_id, actor_name, created_at)
+          VALUES (${c.t}, ${P.p(head.docId, 'bigint')}, ${P.p(x.id, 'bigint')}, ${P.p(m.id, 'bigint')}, ${P.p(amount, 'bigint')},
+            ${P.p(tt.refundedFen, 'bigint')}, ${P.p(plan.pointsReversed, 'bigint')}, ${P.p(tt.pointsReversed, 'bigint')},
+            ${P.p(plan.pointsReversed - pointsTaken, 'bigint')}, ${P.p(plan.tierPointsReversed, 'bigint')}, ${P.p(tt.tierPointsReversed, 'bigint')},
+            ${P.p(plan.tierPointsReversed - tierTaken, 'bigint')}, ${P.p(plan.pointsReturned, 'bigint')}, ${P.p(tt.pointsReturned, 'bigint')},
+            ${P.p(plan.svPrincipalReturned, 'bigint')}, ${P.p(plan.svBonusReturned, 'bigint')}, ${P.p(tt.svPrincipalReturned, 'bigint')},
+            ${P.p(tt.svBonusReturned, 'bigint')}, ${P.p(reason, 'text')}, ${c.rv}, ${c.at}, ${c.aid}, ${c.an}, ${c.now})
+          RETURNING 1`,
+      });
+      return { status: 201, body };
+    },
+    { lockKey: idem?.lockKey },
+  );
+}
