@@ -17,6 +17,8 @@ import { loyaltyRoutes } from '../loyalty/index.js';
 import { membersRoutes } from '../members/index.js';
 import type { Config } from './config.js';
 
+const STATIC_EXTENSIONS = /\.(js|mjs|css|map|png|jpe?g|gif|svg|ico|webp|woff2?|ttf|json|txt|webmanifest)$/i;
+
 export interface AppDeps {
   config: Readonly<Config>;
   database: Database;
@@ -32,7 +34,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     ajv: {
       // api.md: unknown fields are a 400, so never strip them silently.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
@@ -87,7 +89,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const indexHtml = path.join(config.consoleDir, 'index.html');
   const hasConsole = existsSync(indexHtml);
   if (hasConsole) {
-    await app.register(fastifyStatic, { root: config.consoleDir, prefix: '/', wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: config.consoleDir,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      cacheControl: false,
+      // Vite names assets by content hash: cache them forever; the shell must be revalidated.
+      // (@fastify/static 10 passes the Fastify reply here, whatever its typings say)
+      setHeaders: (res, filePath) => {
+        const value = filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
+        const target = res as unknown as { header?: (k: string, v: string) => void; setHeader?: (k: string, v: string) => void };
+        if (target.header) target.header('cache-control', value);
+        else target.setHeader?.('cache-control', value);
+      },
+    });
   } else {
     app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_r, reply) =>
       reply.type('text/html').send('<!doctype html><title>memberdesk</title><p>The console is not built. Run <code>npm run build</code>.</p>'),
@@ -96,8 +112,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setNotFoundHandler((request, reply) => {
     // Console routes are client-side: any other GET that is not an API path gets the app shell.
-    if (hasConsole && request.method === 'GET' && !request.url.startsWith('/api/') && !path.extname(request.url.split('?')[0]!)) {
-      return reply.sendFile('index.html');
+    const urlPath = request.url.split('?')[0]!;
+    const looksLikeFile = urlPath.startsWith('/assets/') || STATIC_EXTENSIONS.test(urlPath);
+    if (hasConsole && request.method === 'GET' && !urlPath.startsWith('/api/') && !looksLikeFile) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
     return sendProblem(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
   });

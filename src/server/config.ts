@@ -19,6 +19,7 @@ export interface Config {
   logLevel: string;
   consoleDir: string;
   jobs: boolean;
+  trustProxy: boolean;
 }
 
 interface VarDoc {
@@ -62,6 +63,11 @@ export const configDocs: VarDoc[] = [
   { name: 'MEMBERDESK_SESSION_TTL_HOURS', default: '12', description: 'Lifetime of a login token.' },
   { name: 'MEMBERDESK_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes (413 above).' },
   { name: 'MEMBERDESK_JOBS', default: 'on', description: 'Run the pg-boss job workers in this process (on/off).' },
+  {
+    name: 'MEMBERDESK_TRUST_PROXY',
+    default: 'off',
+    description: 'Behind a TLS-terminating proxy: trust X-Forwarded-* (client IP, https), so cookies are marked Secure.',
+  },
   { name: 'MEMBERDESK_CONSOLE_DIR', default: './console/dist', description: 'Folder of the built console served at `/`.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level (trace, debug, info, warn, error, silent).' },
 ];
@@ -102,5 +108,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: env.LOG_LEVEL ?? 'info',
     consoleDir: env.MEMBERDESK_CONSOLE_DIR ? path.resolve(env.MEMBERDESK_CONSOLE_DIR) : path.join(packageRoot(), 'console/dist'),
     jobs: !(jobs === 'off' || jobs === '0' || jobs === 'false'),
+    trustProxy: ['on', '1', 'true'].includes((env.MEMBERDESK_TRUST_PROXY ?? 'off').toLowerCase()),
   });
 }

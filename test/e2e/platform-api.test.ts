@@ -69,11 +69,19 @@ describe('platform administrator', () => {
     for (const ext of ['01', '011', '0']) {
       const res = await admin.post('/api/v1/platform/tenants', { ...base, slug: `clash-${ext}`, smsExtension: ext });
       expect(res.status, ext).toBe(409);
+      expect(res.body.errors).toEqual([{ path: 'body.smsExtension', message: expect.stringContaining('clashes') }]);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
     for (const ext of ['1234567', 'a1', '']) {
       expect((await admin.post('/api/v1/platform/tenants', { ...base, slug: 'bad-ext', smsExtension: ext })).status, ext).toBe(400);
     }
+  });
+
+  it('reads the platform audit log', async () => {
+    const log = await admin.get('/api/v1/platform/audit-log?action=tenant.sms_credit');
+    expect(log.status).toBe(200);
+    expect(log.body.items.map((e: any) => e.detail.amountFen)).toEqual([550, 10000]);
+    expect(log.body.items[0]).toMatchObject({ actorName: 'admin', target: 'golden-tea' });
   });
 
   it('logout revokes the token', async () => {
@@ -118,10 +126,21 @@ describe('merchant administrator', () => {
 
     // The clerk logs in and sees only its store; it cannot manage operators.
     const clerkApi = client(server.baseUrl, await login(server.baseUrl, 'xiaowang', 'clerk-password', 'story'));
+    expect((await clerkApi.get('/api/v1/auth/me')).body).toMatchObject({
+      user: { username: 'xiaowang', name: '小王', kind: 'operator', role: { code: 'clerk' } },
+      tenant: { slug: 'story' },
+    });
     expect((await clerkApi.get('/api/v1/org/nodes')).body.items.map((n: any) => n.name)).toEqual(['南京西路店']);
     expect((await clerkApi.get('/api/v1/operators')).status).toBe(403);
     expect((await clerkApi.get(`/api/v1/org/nodes/${s2.id}`)).status).toBe(404);
     expect((await clerkApi.get('/api/v1/platform/tenants')).status).toBe(403);
+
+    // A role with roles.manage alone can list the roles it edits.
+    const rolesOnly = await api.post('/api/v1/roles', { code: 'role-admin', name: 'roles', permissions: ['roles.manage'] });
+    await api.post('/api/v1/operators', { username: 'roler', password: 'roler-password', name: 'r', roleId: rolesOnly.body.id, orgNodeId: hq.id });
+    const rolerApi = client(server.baseUrl, await login(server.baseUrl, 'roler', 'roler-password', 'story'));
+    expect((await rolerApi.get('/api/v1/roles')).status).toBe(200);
+    expect((await rolerApi.get('/api/v1/operators')).status).toBe(403);
 
     // The regional manager sees its region and below, and cannot mint an owner.
     const mgrApi = client(server.baseUrl, await login(server.baseUrl, 'regional', 'manager-password', 'story'));
@@ -165,6 +184,7 @@ describe('login throttling and sessions', () => {
       }
       const locked = await anon.post('/api/v1/auth/login', { username, password: username === 'admin' ? ADMIN_PASSWORD : 'x' });
       expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
     }
     // A merchant's operator of the same name is a different account and is not locked.
     await client(server.baseUrl, adminToken).post('/api/v1/platform/tenants', {
@@ -196,5 +216,24 @@ describe('login throttling and sessions', () => {
       body,
     });
     expect(withToken.status).toBe(201);
+  });
+});
+
+describe('console shell', () => {
+  it('serves the app shell for client routes, even with dots, and caches hashed assets forever', async () => {
+    const anon = client(server.baseUrl);
+    for (const p of ['/', '/operators', '/operators/jane.doe']) {
+      const res = await fetch(server.baseUrl + p);
+      expect(res.status, p).toBe(200);
+      expect(res.headers.get('content-type'), p).toContain('text/html');
+      expect(res.headers.get('cache-control'), p).toBe('no-cache');
+    }
+    const html = await (await fetch(server.baseUrl + '/')).text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(server.baseUrl + asset);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect((await anon.get('/assets/missing.js')).status).toBe(404);
   });
 });

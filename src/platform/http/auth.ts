@@ -13,6 +13,8 @@ export interface Principal {
   kind: 'platform' | 'operator' | 'api_key';
   id: string;
   name: string;
+  username: string | null;
+  role: { code: string; name: string } | null;
   tenantId: string | null;
   tenantSlug: string | null;
   permissions: ReadonlySet<Permission>;
@@ -38,7 +40,8 @@ export type RouteAccess = 'public' | 'authenticated' | 'platform' | 'tenant';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
-    permission?: Permission;
+    /** Required permission; a list means any one of them. */
+    permission?: Permission | readonly Permission[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -67,6 +70,8 @@ interface OperatorRow {
   id: string;
   name: string;
   username: string;
+  role_code: string;
+  role_name: string;
   permissions: string[];
   path: string;
   org_node_id: string;
@@ -76,7 +81,7 @@ async function operatorPrincipal(pool: pg.Pool, tenantId: string, userId: string
   const rows = await inTenant<OperatorRow & { slug: string }>(
     pool,
     tenantId,
-    `select o.id::text, o.name, o.username, r.permissions, n.path, o.org_node_id::text, t.slug
+    `select o.id::text, o.name, o.username, r.code as role_code, r.name as role_name, r.permissions, n.path, o.org_node_id::text, t.slug
        from operators o
        join roles r on r.tenant_id = o.tenant_id and r.id = o.role_id
        join org_nodes n on n.tenant_id = o.tenant_id and n.id = o.org_node_id
@@ -90,6 +95,8 @@ async function operatorPrincipal(pool: pg.Pool, tenantId: string, userId: string
     kind: 'operator',
     id: row.id,
     name: row.name || row.username,
+    username: row.username,
+    role: { code: row.role_code, name: row.role_name },
     tenantId,
     tenantSlug: row.slug,
     permissions: new Set(row.permissions.filter(isPermission)),
@@ -119,6 +126,8 @@ async function apiKeyPrincipal(pool: pg.Pool, key: string): Promise<Principal | 
     kind: 'api_key',
     id: row.id,
     name: `API key ${row.name}`,
+    username: null,
+    role: null,
     tenantId: parsed.tenantId,
     tenantSlug: row.slug,
     permissions: new Set(row.permissions.filter(isPermission)),
@@ -165,6 +174,8 @@ export async function resolvePrincipal(pool: pg.Pool, request: FastifyRequest): 
       kind: 'platform',
       id: session.user_id,
       name: user.username,
+      username: user.username,
+      role: null,
       tenantId: null,
       tenantSlug: null,
       permissions: new Set(),
@@ -191,8 +202,9 @@ export function installAuth(app: FastifyInstance, pool: pg.Pool) {
     if (access === 'platform' && principal.kind !== 'platform') throw forbidden('This is a platform administrator route');
     if (access === 'tenant') {
       if (!principal.tenantId) throw forbidden('This route belongs to a merchant; log in as one of its operators');
-      if (cfg?.permission && !principal.permissions.has(cfg.permission)) {
-        throw forbidden(`Missing permission ${cfg.permission}`);
+      const needed = cfg?.permission === undefined ? [] : typeof cfg.permission === 'string' ? [cfg.permission] : cfg.permission;
+      if (needed.length > 0 && !needed.some((p) => principal.permissions.has(p))) {
+        throw forbidden(`Missing permission ${needed.join(' or ')}`);
       }
     }
   });

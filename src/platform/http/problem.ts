@@ -15,6 +15,9 @@ export class AppError extends Error {
   ) {
     super(message);
   }
+
+  /** Sent as the Retry-After header (429, 503). */
+  retryAfterSeconds?: number;
 }
 
 const TITLES: Record<number, string> = {
@@ -36,8 +39,12 @@ export const badRequest = (message: string, errors?: FieldError[]) => new AppErr
 export const unauthorized = (message = 'Valid credentials are required') => new AppError(401, 'unauthorized', message);
 export const forbidden = (message = 'You do not have permission for this action') => new AppError(403, 'forbidden', message);
 export const notFound = (what = 'Resource') => new AppError(404, 'not_found', `${what} not found`);
-export const conflict = (message: string, code = 'conflict') => new AppError(409, code, message);
-export const tooManyRequests = (message: string) => new AppError(429, 'too_many_requests', message);
+export const conflict = (message: string, code = 'conflict', errors?: FieldError[]) => new AppError(409, code, message, errors);
+export const tooManyRequests = (message: string, retryAfterSeconds?: number) => {
+  const err = new AppError(429, 'too_many_requests', message);
+  err.retryAfterSeconds = retryAfterSeconds;
+  return err;
+};
 
 export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string, errors?: FieldError[]) {
   const body: Record<string, unknown> = {
@@ -71,7 +78,10 @@ function validationErrors(err: FastifyError): FieldError[] {
 
 export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof AppError) return sendProblem(reply, err.status, err.code, err.message, err.errors);
+    if (err instanceof AppError) {
+      if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+      return sendProblem(reply, err.status, err.code, err.message, err.errors);
+    }
     if (err.validation) {
       const errors = validationErrors(err);
       return sendProblem(reply, 400, 'validation', `Invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);

@@ -42,7 +42,8 @@ async function assertNotLocked(db: Db, scope: string, username: string) {
     .where(and(eq(loginFailures.scope, scope), eq(loginFailures.username, username)));
   const lockedUntil = rows[0]?.lockedUntil;
   if (lockedUntil && lockedUntil > new Date()) {
-    throw tooManyRequests(`Too many failed logins; try again after ${lockedUntil.toISOString()}`);
+    const seconds = Math.max(1, Math.ceil((lockedUntil.getTime() - Date.now()) / 1000));
+    throw tooManyRequests(`Too many failed logins; try again after ${lockedUntil.toISOString()}`, seconds);
   }
 }
 

@@ -51,7 +51,7 @@ export async function getRole(tx: Tx, actor: TenantActor, id: string): Promise<R
 export async function createRole(tx: Tx, actor: TenantActor, input: { code: string; name: string; permissions: string[] }): Promise<RoleView> {
   const permissions = checkPermissions(input.permissions, actor, 'body.permissions');
   const exists = await tx.select({ id: roles.id }).from(roles).where(and(eq(roles.tenantId, actor.tenantId), eq(roles.code, input.code)));
-  if (exists.length) throw conflict(`A role with code "${input.code}" already exists`, 'duplicate_role');
+  if (exists.length) throw conflict(`A role with code "${input.code}" already exists`, 'duplicate_role', [{ path: 'body.code', message: 'is taken' }]);
   const [row] = await tx
     .insert(roles)
     .values({ tenantId: actor.tenantId, code: input.code, name: input.name, permissions, builtin: false })
@@ -140,7 +140,7 @@ export async function createOperator(
   await assignableNode(tx, actor, input.orgNodeId);
   const username = input.username.toLowerCase();
   const exists = await tx.select({ id: operators.id }).from(operators).where(and(eq(operators.tenantId, actor.tenantId), eq(operators.username, username)));
-  if (exists.length) throw conflict(`Username "${username}" is taken`, 'duplicate_username');
+  if (exists.length) throw conflict(`Username "${username}" is taken`, 'duplicate_username', [{ path: 'body.username', message: 'is taken' }]);
   const [row] = await tx
     .insert(operators)
     .values({

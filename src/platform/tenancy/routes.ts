@@ -72,6 +72,15 @@ const AuditEntry = Type.Object({
   ip: Type.Union([Type.String(), Type.Null()]),
   createdAt: Timestamp,
 });
+const PlatformAuditEntry = Type.Object({
+  id: IdString,
+  actorName: Type.String(),
+  action: Type.String(),
+  target: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
 const LoginUser = Type.Object({
   id: IdString,
   username: Type.String(),
@@ -128,7 +137,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         const p = request.principal!;
         const tenant = p.tenantId ? await tenantsSvc.getTenantById(db, p.tenantId, svc) : null;
         return {
-          user: { id: p.id, name: p.name, kind: p.kind },
+          user: { id: p.id, name: p.name, username: p.username, kind: p.kind, role: p.role },
           tenant,
           permissions: [...p.permissions],
           orgNodeId: p.orgNodeId,
@@ -165,6 +174,19 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request, reply) => reply.status(201).send(await tenantsSvc.createTenant(db, request.body, request.principal!, request.ip, svc)),
+    );
+
+    app.get(
+      '/platform/audit-log',
+      {
+        config: { access: 'platform' },
+        schema: {
+          tags: ['platform'],
+          querystring: Type.Object({ ...PageQuery, action: Type.Optional(Type.String({ maxLength: 64 })) }, strict),
+          response: { 200: pageOf(PlatformAuditEntry) },
+        },
+      },
+      async (request) => tenantsSvc.listPlatformAudit(db, { action: request.query.action, limit: request.query.limit ?? 50, cursor: request.query.cursor }),
     );
 
     const SlugParams = Type.Object({ slug: Slug }, strict);
@@ -282,7 +304,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
     // ------------------------------------------------------------ roles
     app.get(
       '/roles',
-      { config: { access: 'tenant', permission: 'operators.manage' }, schema: { tags: ['operators'], response: { 200: pageOf(Role) } } },
+      { config: { access: 'tenant', permission: ['operators.manage', 'roles.manage'] }, schema: { tags: ['operators'], response: { 200: pageOf(Role) } } },
       async (request) => {
         const actor = tenantActor(request);
         return wholeList(await withTenant(db, actor.tenantId, (tx) => ops.listRoles(tx, actor)));
@@ -305,7 +327,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
     );
     app.get(
       '/roles/:id',
-      { config: { access: 'tenant', permission: 'operators.manage' }, schema: { tags: ['operators'], params: IdParams, response: { 200: Role } } },
+      { config: { access: 'tenant', permission: ['operators.manage', 'roles.manage'] }, schema: { tags: ['operators'], params: IdParams, response: { 200: Role } } },
       async (request) => {
         const actor = tenantActor(request);
         return withTenant(db, actor.tenantId, (tx) => ops.getRole(tx, actor, request.params.id));

@@ -1,4 +1,4 @@
-import { asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { withPlatform, withTenant, type Tx } from '../db/with-tenant.js';
 import type { Principal } from '../http/auth.js';
@@ -70,7 +70,7 @@ export async function createTenant(db: Db, input: CreateTenantInput, actor: Prin
     // alone cannot enforce it.
     await tx.execute(sql`select pg_advisory_xact_lock(7240003)`);
     if ((await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, input.slug))).length > 0) {
-      throw conflict(`A merchant with slug "${input.slug}" already exists`, 'duplicate_slug');
+      throw conflict(`A merchant with slug "${input.slug}" already exists`, 'duplicate_slug', [{ path: 'body.slug', message: 'is taken' }]);
     }
     const existing = await tx.select({ ext: tenants.smsExtension }).from(tenants);
     const clash = extensionClash(input.smsExtension, existing.map((e) => e.ext));
@@ -78,6 +78,7 @@ export async function createTenant(db: Db, input: CreateTenantInput, actor: Prin
       throw conflict(
         `SMS extension ${input.smsExtension} clashes with existing extension ${clash}: ports may not prefix each other`,
         'extension_clash',
+        [{ path: 'body.smsExtension', message: `clashes with extension ${clash}` }],
       );
     }
     const [row] = await tx
@@ -201,4 +202,24 @@ export async function addSmsCredit(db: Db, slug: string, amountFen: number, acto
     });
     return { creditFen: row.creditFen };
   });
+}
+
+export async function listPlatformAudit(db: Db, q: { action?: string; limit: number; cursor?: string }) {
+  const before = decodeCursor(q.cursor);
+  const rows = await db
+    .select()
+    .from(platformAuditLog)
+    .where(and(q.action ? eq(platformAuditLog.action, q.action) : undefined, before ? lt(platformAuditLog.id, before) : undefined))
+    .orderBy(desc(platformAuditLog.id))
+    .limit(q.limit + 1);
+  const items = rows.slice(0, q.limit).map((r) => ({
+    id: r.id,
+    actorName: r.actorName,
+    action: r.action,
+    target: r.target,
+    detail: r.detail,
+    ip: r.ip,
+    createdAt: r.createdAt.toISOString(),
+  }));
+  return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1]!.id) : null };
 }
