@@ -5,7 +5,8 @@ import { IdString, Timestamp } from '../platform/http/schemas.js';
 export const strict = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Fen = (max = 10_000_000_000) => Type.Integer({ minimum: 0, maximum: max });
-const Rate = (max: number, description?: string) => Type.Number({ minimum: 0, maximum: max, description });
+// (no `description: undefined`: @fastify/swagger walks schema values and trips over undefined ones)
+const Rate = (max: number, description?: string) => Type.Number({ minimum: 0, maximum: max, ...(description ? { description } : {}) });
 const TierCode = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'tier code, e.g. GOLD' });
 const DateText = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'local date YYYY-MM-DD' });
 const Reason = Type.String({ minLength: 1, maxLength: 500 });
