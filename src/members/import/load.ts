@@ -101,7 +101,8 @@ export interface LoadInput {
 }
 
 const ERROR_BATCH = 500;
-const WRITE_CHUNK = 64 * 1024;
+// small writes: the lines of a chunk die young instead of being promoted to the old generation
+const WRITE_CHUNK = 16 * 1024;
 const CARD_CHUNK = 50_000;
 
 class Rejected extends Error {

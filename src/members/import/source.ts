@@ -65,7 +65,7 @@ export async function openSource(file: StoredFile): Promise<RowSource> {
 // ---------------------------------------------------------------- CSV
 
 function openCsv(file: StoredFile): Omit<RowSource, 'header' | 'headerRowNo'> {
-  const input = createReadStream(file.path, { highWaterMark: 256 * 1024 });
+  const input = createReadStream(file.path, { highWaterMark: 64 * 1024 });
   const parser = parse({
     delimiter: file.delimiter ?? ',',
     // rows may have fewer or more cells than the header: readRow sees the missing ones as empty
@@ -127,7 +127,7 @@ export function csvProblem(err: unknown, rowNo: number): Error {
 // ---------------------------------------------------------------- xlsx
 
 function openXlsx(path: string): Omit<RowSource, 'header' | 'headerRowNo'> {
-  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const input = createReadStream(path, { highWaterMark: 64 * 1024 });
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
