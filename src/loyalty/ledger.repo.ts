@@ -235,21 +235,50 @@ export class LedgerBatch {
       P.p(e.bd, 'bigint[]'), P.p(e.cause, 'text[]'), P.p(e.reason, 'text[]'), P.p(e.refType, 'text[]'), P.p(e.refId, 'bigint[]'),
     ].join(', ');
 
-    const wantMembers = [...this.consumed.keys()];
-    const want = [P.p(wantMembers, 'bigint[]'), P.p(wantMembers.map((id) => this.consumed.get(id)), 'bigint[]')].join(', ');
-
     const lots = [...this.newLots].flatMap(([member, list]) => list.map((l) => ({ member, ...l })));
     const newLots = [
       P.p(lots.map((l) => l.member), 'bigint[]'), P.p(lots.map((l) => l.refType), 'text[]'), P.p(lots.map((l) => l.refId), 'bigint[]'),
       P.p(lots.map((l) => l.expiresAt), 'timestamptz[]'), P.p(lots.map((l) => l.points), 'bigint[]'),
     ].join(', ');
 
+    // Two shapes of the lot consumption and member update. One member (every request): scalar
+    // ids, so even the cached generic plan of the prepared statement reaches the row and the lots
+    // through (tenant_id, id) and (tenant_id, member_id) — a generic plan over arrays cannot
+    // know how few rows they hold, and has been seen to read every member of the tenant. Many
+    // members (maintenance batches): arrays, sent unnamed, so each is planned with its values.
     const ms = [...this.touched.values()];
-    const mem = [
-      P.p(ms.map((m) => m.id), 'bigint[]'), P.p(ms.map((m) => m.points), 'bigint[]'), P.p(ms.map((m) => m.tierPoints), 'bigint[]'),
-      P.p(ms.map((m) => m.principal), 'bigint[]'), P.p(ms.map((m) => m.bonus), 'bigint[]'), P.p(ms.map((m) => m.tierCode), 'text[]'),
-      P.p(ms.map((m) => m.tierFloor), 'text[]'), P.p(ms.map((m) => m.periodStart), 'date[]'), P.p(ms.map((m) => m.pointsExpireAt), 'timestamptz[]'),
-    ].join(', ');
+    const one = ms.length === 1 ? ms[0]! : null;
+    let consume: string;
+    let update: string;
+    if (one) {
+      const mid = P.p(one.id, 'bigint');
+      const amount = P.p(this.consumed.get(one.id) ?? 0, 'bigint');
+      consume = `SELECT l.id, l.remaining, ${amount} AS amount,
+         sum(l.remaining) OVER (ORDER BY l.expires_at NULLS LAST, l.id) - l.remaining AS prior
+    FROM loyalty_point_lots l WHERE l.tenant_id = ${t} AND l.member_id = ${mid} AND l.remaining > 0 AND ${amount} > 0`;
+      update = `UPDATE members m
+     SET points = ${P.p(one.points, 'bigint')}, tier_points = ${P.p(one.tierPoints, 'bigint')}, stored_principal_fen = ${P.p(one.principal, 'bigint')},
+         stored_bonus_fen = ${P.p(one.bonus, 'bigint')}, stored_value_fen = ${P.p(one.principal + one.bonus, 'bigint')}, tier_code = ${P.p(one.tierCode, 'text')},
+         tier_floor_code = ${P.p(one.tierFloor, 'text')}, tier_period_start = ${P.p(one.periodStart, 'date')}, points_expire_at = ${P.p(one.pointsExpireAt, 'timestamptz')}
+   WHERE m.tenant_id = ${t} AND m.id = ${mid}`;
+    } else {
+      const wantMembers = [...this.consumed.keys()];
+      const want = [P.p(wantMembers, 'bigint[]'), P.p(wantMembers.map((id) => this.consumed.get(id)), 'bigint[]')].join(', ');
+      consume = `SELECT l.id, l.remaining, w.amount,
+         sum(l.remaining) OVER (PARTITION BY l.member_id ORDER BY l.expires_at NULLS LAST, l.id) - l.remaining AS prior
+    FROM unnest(${want}) AS w(member_id, amount)
+    JOIN loyalty_point_lots l ON l.tenant_id = ${t} AND l.member_id = w.member_id AND l.remaining > 0`;
+      const mem = [
+        P.p(ms.map((m) => m.id), 'bigint[]'), P.p(ms.map((m) => m.points), 'bigint[]'), P.p(ms.map((m) => m.tierPoints), 'bigint[]'),
+        P.p(ms.map((m) => m.principal), 'bigint[]'), P.p(ms.map((m) => m.bonus), 'bigint[]'), P.p(ms.map((m) => m.tierCode), 'text[]'),
+        P.p(ms.map((m) => m.tierFloor), 'text[]'), P.p(ms.map((m) => m.periodStart), 'date[]'), P.p(ms.map((m) => m.pointsExpireAt), 'timestamptz[]'),
+      ].join(', ');
+      update = `UPDATE members m
+     SET points = u.p, tier_points = u.tp, stored_principal_fen = u.sp, stored_bonus_fen = u.sb, stored_value_fen = u.sp + u.sb,
+         tier_code = u.tc, tier_floor_code = u.tf, tier_period_start = u.ps, points_expire_at = u.pe
+    FROM unnest(${mem}) AS u(id, p, tp, sp, sb, tc, tf, ps, pe)
+   WHERE m.tenant_id = ${t} AND m.id = u.id`;
+    }
 
     const c = this.tierChanges;
     const changes = [
@@ -268,11 +297,8 @@ led AS (
     FROM unnest(${led}) AS u(m, k, d, a, pd, bd, c, r, rt, ri)
   RETURNING 1
 ),
-want AS (SELECT * FROM unnest(${want}) AS w(member_id, amount)),
 ordered AS (
-  SELECT l.id, l.remaining, w.amount,
-         sum(l.remaining) OVER (PARTITION BY l.member_id ORDER BY l.expires_at NULLS LAST, l.id) - l.remaining AS prior
-    FROM want w JOIN loyalty_point_lots l ON l.tenant_id = ${t} AND l.member_id = w.member_id AND l.remaining > 0
+  ${consume}
 ),
 took AS (
   UPDATE loyalty_point_lots l SET remaining = l.remaining - LEAST(o.remaining, o.amount - o.prior)
@@ -286,11 +312,7 @@ lots AS (
   RETURNING 1
 ),
 mem AS (
-  UPDATE members m
-     SET points = u.p, tier_points = u.tp, stored_principal_fen = u.sp, stored_bonus_fen = u.sb, stored_value_fen = u.sp + u.sb,
-         tier_code = u.tc, tier_floor_code = u.tf, tier_period_start = u.ps, points_expire_at = u.pe
-    FROM unnest(${mem}) AS u(id, p, tp, sp, sb, tc, tf, ps, pe)
-   WHERE m.tenant_id = ${t} AND m.id = u.id
+  ${update}
   RETURNING 1
 ),
 tc AS (
@@ -307,7 +329,7 @@ idem AS (
 )
 SELECT (SELECT count(*) FROM led)::int AS entries, (SELECT coalesce(sum(taken), 0) FROM took)::text AS taken,
        (SELECT count(*) FROM mem)::int AS members, (SELECT count(*) FROM doc)::int AS docs`;
-    const rows = await tx.query(`loyalty_write_${doc?.name ?? 'none'}`, text, P.values);
+    const rows = await tx.query(one ? `loyalty_write_${doc?.name ?? 'none'}` : null, text, P.values);
     const r = rows[0]!;
     const wantTaken = [...this.consumed.values()].reduce((s, v) => s + v, 0);
     // The member locks make these hold; a mismatch means a bug or a broken invariant (lots out
