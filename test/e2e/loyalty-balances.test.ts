@@ -5,12 +5,14 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordOpeningBalances } from '../../src/loyalty/index.js';
 import { client, createTenant, login, loginAdmin, type Client } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;
 let api: Client;
 let other: Client;
+let tenantId: string;
 let owner: pg.Client;
 let phoneSeq = 0;
 
@@ -38,7 +40,9 @@ async function reconcileOk(c: Client = api) {
 beforeAll(async () => {
   server = await startTestServer();
   const adminToken = await loginAdmin(server.baseUrl);
-  api = (await createTenant(server.baseUrl, adminToken, 'spa', '51')).api;
+  const spa = await createTenant(server.baseUrl, adminToken, 'spa', '51');
+  api = spa.api;
+  tenantId = spa.tenant.id;
   other = (await createTenant(server.baseUrl, adminToken, 'gym', '52')).api;
   owner = new pg.Client({ connectionString: server.database.url });
   await owner.connect();
@@ -228,6 +232,31 @@ describe('tenancy', () => {
     expect((await other.get('/api/v1/loyalty/tiers')).body).toEqual([]);
     expect((await other.get('/api/v1/loyalty/tier-changes')).body.items).toEqual([]);
     expect((await other.get('/api/v1/transactions')).body.items).toEqual([]);
+  });
+});
+
+describe('opening balances (member import)', () => {
+  it('brings balances from another system in as ledger entries', async () => {
+    const a = await newMember();
+    const b = await newMember();
+    const importer = { type: 'system' as const, id: null, name: 'member import' };
+    const n = await recordOpeningBalances(server.database.pool, tenantId, importer, [
+      { memberId: a.id, points: 500, tierPoints: 1_200, storedPrincipalFen: 10_000, storedBonusFen: 500 },
+      { memberId: b.id, points: 3 },
+    ]);
+    expect(n).toBe(2);
+    expect(await balances(a.id)).toMatchObject({ points: 500, tierPoints: 1_200, storedValueFen: 10_500, storedBonusFen: 500, tier: { code: 'GOLD' } });
+    expect(await balances(b.id)).toMatchObject({ points: 3, tierPoints: 0, tier: { code: 'SILVER' } });
+    const entries = (await api.get(`/api/v1/members/${a.id}/ledger`)).body.items;
+    expect(entries.map((e: any) => [e.kind, e.cause, e.delta, e.actorName])).toEqual([
+      ['stored_value', 'opening', 10_500, 'member import'],
+      ['tier_points', 'opening', 1_200, 'member import'],
+      ['points', 'opening', 500, 'member import'],
+    ]);
+    await expect(recordOpeningBalances(server.database.pool, tenantId, importer, [{ memberId: '99999999', points: 1 }])).rejects.toMatchObject({ status: 404 });
+    await expect(recordOpeningBalances(server.database.pool, tenantId, importer, [{ memberId: a.id, points: -501 }])).rejects.toMatchObject({ status: 409 });
+    expect(await balances(a.id)).toMatchObject({ points: 500 });
+    await reconcileOk();
   });
 });
 
