@@ -2,6 +2,8 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { App as AntApp, ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { RouterProvider } from 'react-router-dom';
@@ -23,6 +25,8 @@ export function App() {
 
   useEffect(() => {
     document.title = t('app.title');
+    // Date pickers name months and weekdays in the console's language.
+    dayjs.locale(lang === 'en' ? 'en' : 'zh-cn');
   }, [t, lang]);
 
   return (

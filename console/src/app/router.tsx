@@ -6,6 +6,7 @@ import { ApiKeysPage } from '../features/api-keys';
 import { AuditLogPage } from '../features/audit';
 import { LoginPage } from '../features/auth';
 import { HomePage } from '../features/home';
+import { ApplicationsPage, MemberPage, MemberSettingsPage, MembersPage } from '../features/members';
 import { MerchantsPage } from '../features/merchants';
 import { OperatorsPage } from '../features/operators';
 import { OrgPage } from '../features/org';
@@ -79,6 +80,10 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <Index /> },
       { path: 'merchants', element: <Guard page="merchants"><MerchantsPage /></Guard> },
+      { path: 'members', element: <Guard page="memberList"><MembersPage /></Guard> },
+      { path: 'members/settings', element: <Guard page="memberSettings"><MemberSettingsPage /></Guard> },
+      { path: 'members/:id', element: <Guard page="memberList"><MemberPage /></Guard> },
+      { path: 'member-applications', element: <Guard page="memberApplications"><ApplicationsPage /></Guard> },
       { path: 'org', element: <Guard page="org"><OrgPage /></Guard> },
       { path: 'operators', element: <Guard page="operators"><OperatorsPage /></Guard> },
       { path: 'roles', element: <Guard page="roles"><RolesPage /></Guard> },

@@ -29,15 +29,16 @@ export interface CodeMapping {
 
 /**
  * Form errors from the API: every `errors[].path` that names a field of the form is shown
- * under that field; known problem codes (409s carry no path) map to a field or a message;
- * anything left becomes one alert above the form.
+ * under that field (in the console's words when `byPath` has the path); known problem codes
+ * (409s carry no path, or the same path as their errors) map to a field or a message; anything
+ * left becomes one alert above the form.
  */
 export function useFormErrors(form: FormInstance) {
   const { t } = useTranslation();
   const [formError, setFormError] = useState<string | null>(null);
 
   const handle = useCallback(
-    (err: unknown, byCode: Record<string, CodeMapping> = {}) => {
+    (err: unknown, byCode: Record<string, CodeMapping> = {}, byPath: Record<string, string> = {}) => {
       if (!isProblemLike(err)) {
         setFormError(err instanceof Error ? err.message : t('errors.generic'));
         return;
@@ -59,12 +60,18 @@ export function useFormErrors(form: FormInstance) {
       };
       const code = err.problem.type.split('/').pop() ?? '';
       const mapped = byCode[code] ?? (code === 'csrf' ? { message: t('errors.csrf') } : undefined);
+      let mappedField: string | null = null;
       if (mapped) {
         const field = mapped.field === undefined ? undefined : Array.isArray(mapped.field) ? mapped.field : [mapped.field];
-        if (!field || !add(field, mapped.message)) leftover.push(mapped.message);
+        if (field && add(field, mapped.message)) mappedField = JSON.stringify(field);
+        else leftover.push(mapped.message);
       }
       for (const fe of err.problem.errors ?? []) {
-        if (!add(pathToName(fe.path), fe.message)) leftover.push(`${fe.path.replace(/^body\./, '')}: ${fe.message}`);
+        const name = pathToName(fe.path);
+        // The code's own message already explains this field better than the raw one.
+        if (JSON.stringify(name) === mappedField) continue;
+        const message = byPath[fe.path] ?? fe.message;
+        if (!add(name, message)) leftover.push(`${fe.path.replace(/^body\./, '')}: ${message}`);
       }
       if (!mapped && !(err.problem.errors?.length)) leftover.push(err.problem.detail ?? t('errors.generic'));
       form.setFields([...inline.values()]);

@@ -41,3 +41,10 @@ export function formatDateTime(iso: string | null | undefined, locale: string, t
     return d.toISOString();
   }
 }
+
+/** A phone as staff read it: mainland mobiles without the +86 ('+8613800138000' →
+ * '13800138000'); other E.164 numbers and masked ones ('138****8000') as they are. */
+export function formatPhone(phone: string): string {
+  const m = /^\+86(1\d{10})$/.exec(phone);
+  return m ? m[1]! : phone;
+}

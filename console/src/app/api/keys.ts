@@ -29,4 +29,23 @@ export const qk = {
     all: ['audit'] as const,
     list: (filter: { action?: string }) => ['audit', 'list', filter] as const,
   },
+  members: {
+    all: ['members'] as const,
+    lists: ['members', 'list'] as const,
+    list: (filter: Record<string, string | undefined>) => ['members', 'list', filter] as const,
+    detail: (id: string) => ['members', 'detail', id] as const,
+    changes: (id: string) => ['members', 'changes', id] as const,
+    tags: () => ['members', 'tags'] as const,
+    settings: () => ['members', 'settings'] as const,
+    attributes: () => ['members', 'attributes'] as const,
+    pool: {
+      all: ['members', 'pool'] as const,
+      list: (filter: { status?: string; special?: boolean }) => ['members', 'pool', 'list', filter] as const,
+      counts: () => ['members', 'pool', 'counts'] as const,
+    },
+  },
+  applications: {
+    all: ['member-applications'] as const,
+    list: (status: string) => ['member-applications', 'list', status] as const,
+  },
 };

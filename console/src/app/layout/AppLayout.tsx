@@ -1,11 +1,11 @@
 import { MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined } from '@ant-design/icons';
-import { Button, ConfigProvider, Drawer, Flex, Layout, Menu, Typography, theme } from 'antd';
-import { useState } from 'react';
+import { Button, ConfigProvider, Drawer, Flex, Layout, Menu, Typography, theme, type MenuProps } from 'antd';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useIsMobile } from '../../ui/useIsMobile';
 import { useSession } from '../auth/session';
-import { NAV, navKeyOf } from '../nav';
+import { NAV, NAV_GROUPS, navKeyOf, type NavGroupKey } from '../nav';
 import { LanguageSwitch } from './LanguageSwitch';
 import { UserMenu } from './UserMenu';
 
@@ -31,17 +31,46 @@ export function AppLayout() {
   const [collapsed, setCollapsed] = useState(false);
   const [drawerOpen, setDrawerOpen] = useState(false);
 
-  const items = NAV.filter((n) => n.allowed(me)).map((n) => ({ key: n.path, icon: n.icon, label: t(`menu.${n.key}`) }));
-  const selected = navKeyOf(location.pathname);
-  const selectedPath = NAV.find((n) => n.key === selected)?.path;
+  // Pages in menu order; pages of a group go into its submenu, placed where its first page is.
+  type Item = NonNullable<MenuProps['items']>[number] & { children?: Item[] };
+  const items: Item[] = [];
+  const groups = new Map<NavGroupKey, Item[]>();
+  for (const n of NAV.filter((x) => x.allowed(me))) {
+    if (!n.group) {
+      items.push({ key: n.path, icon: n.icon, label: t(`menu.${n.key}`) });
+      continue;
+    }
+    let children = groups.get(n.group);
+    if (!children) {
+      children = [];
+      groups.set(n.group, children);
+      items.push({ key: `group:${n.group}`, icon: NAV_GROUPS[n.group].icon, label: t(`menu.groups.${n.group}`), children });
+    }
+    children.push({ key: n.path, label: t(`menu.${n.key}`) });
+  }
+  const selected = NAV.find((n) => n.key === navKeyOf(location.pathname));
+  const selectedGroup = selected?.group ? `group:${selected.group}` : null;
   const title = me.tenant?.name ?? t('app.platform');
+
+  // The submenu of the current page is open; the others as the user left them. A collapsed
+  // side menu opens submenus as popups, so nothing stays open there.
+  const [openKeys, setOpenKeys] = useState<string[]>(selectedGroup ? [selectedGroup] : []);
+  useEffect(() => {
+    if (selectedGroup) setOpenKeys((keys) => (keys.includes(selectedGroup) ? keys : [...keys, selectedGroup]));
+  }, [selectedGroup]);
+  const inlineCollapsed = collapsed && !mobile;
 
   const menu = (
     <Menu
+      key={inlineCollapsed ? 'collapsed' : 'inline'}
       theme="dark"
       mode="inline"
       items={items}
-      selectedKeys={selectedPath ? [selectedPath] : []}
+      selectedKeys={selected ? [selected.path] : []}
+      openKeys={inlineCollapsed ? undefined : openKeys}
+      onOpenChange={(keys) => {
+        if (!inlineCollapsed) setOpenKeys(keys);
+      }}
       onClick={({ key }) => {
         navigate(key);
         setDrawerOpen(false);
@@ -107,14 +136,11 @@ export function AppLayout() {
           </Flex>
         </Header>
         <Content style={{ padding: mobile ? 12 : 24, minWidth: 0 }}>
-          {mobile ? (
-            // Phones: less padding inside cards, so tables get the width.
-            <ConfigProvider theme={{ components: { Card: { bodyPadding: 12, headerPadding: 12 } } }}>
-              <Outlet />
-            </ConfigProvider>
-          ) : (
+          {/* Phones: less padding inside cards, so tables get the width. The same element either
+              way, so turning a tablet does not remount the page and lose its state. */}
+          <ConfigProvider theme={mobile ? { components: { Card: { bodyPadding: 12, headerPadding: 12 } } } : {}}>
             <Outlet />
-          )}
+          </ConfigProvider>
         </Content>
       </Layout>
     </Layout>
