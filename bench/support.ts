@@ -88,6 +88,43 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The kernel's ephemeral port range (what `listen(0)` hands out). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    /* not Linux */
+  }
+  return [32768, 60999];
+}
+
+async function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port for a server child, chosen BELOW the ephemeral range. A port from `freePort()` is
+ * released before the child binds it, and the child's embedded PostgreSQL picks its own port with
+ * `listen(0)` in the meantime: from the ephemeral range it could get the very same number (seen:
+ * EADDRINUSE on the HTTP port). Outside that range no `listen(0)` anywhere can take it.
+ */
+export async function freeServerPort(): Promise<number> {
+  const [low] = ephemeralRange();
+  const from = Math.max(1025, Math.min(20_000, low - 2_000));
+  const to = low - 1;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    if (await canListen(port)) return port;
+  }
+  return freePort();
+}
+
 /**
  * A path for a new memberdesk data folder directly under os.tmpdir() (not created: the server
  * creates it and, as root, chmods it for the `postgres` user; its parents must stay traversable,
@@ -325,7 +362,7 @@ const live = new Set<ServerHandle>();
 
 /** Starts `node --import tsx src/server/main.ts` with its own port and data folder. */
 export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
-  const port = opts.port ?? (await freePort());
+  const port = opts.port ?? (await freeServerPort());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
