@@ -200,7 +200,6 @@ describe('member pages', () => {
     await button(d, '登记').click();
     // The API's errors[].path lands under the field, in the console's words.
     await fieldError(d, '请输入有效的手机号码').waitFor();
-    await shot(page, 'register-bad-phone');
 
     await d.getByLabel('手机号', { exact: true }).fill('139 0013 9000');
     await button(d, '登记').click();
@@ -354,6 +353,25 @@ describe('member pages', () => {
     const done = page.getByRole('row', { name: /13600136000/ });
     await done.waitFor();
     expect(await done.innerText()).toContain('owner');
+
+    // Rejecting needs a reason.
+    expect((await owner.post('/api/v1/member-applications', { phone: '13500135000', source: 'h5' })).status).toBe(201);
+    await page.getByRole('tab', { name: '待审核' }).click();
+    const other = page.getByRole('row', { name: /13500135000/ });
+    await other.waitFor();
+    expect(await other.innerText()).toMatch(/未填姓名[\s\S]*未填生日[\s\S]*缺少必填属性[\s\S]*H5 页面/);
+    await button(other, '拒绝').click();
+    const reject = dialog('拒绝入会申请');
+    await reject.waitFor();
+    await button(reject, '确认拒绝').click();
+    await fieldError(reject, '此项为必填项').waitFor();
+    await reject.getByLabel('拒绝原因', { exact: true }).fill('重复提交');
+    await button(reject, '确认拒绝').click();
+    await page.getByText('已拒绝该申请').waitFor();
+    await page.getByRole('tab', { name: '已拒绝' }).click();
+    expect(await textOf(page.getByRole('row', { name: /13500135000/ }))).toContain('重复提交');
+
+    await page.getByRole('tab', { name: '已通过' }).click();
     await done.getByRole('link', { name: '查看会员' }).click();
     await expect.poll(() => page.getByTestId('member-card-no').innerText()).toBe('VIP000004');
   });
@@ -383,6 +401,16 @@ describe('member pages', () => {
     await fieldError(pool, '该卡号已在卡号池中').waitFor();
     expect(await pool.getByRole('row', { name: /P001001/ }).innerText()).toContain('2024 春季');
     await shot(page, 'card-pool', true);
+
+    // An attribute members have filled in goes only with their values, after a second question.
+    const defs = page.getByTestId('attribute-defs');
+    await button(defs.getByRole('row', { name: /是否学生/ }), '删除').click();
+    await button(page.locator('.ant-popconfirm'), '删除').click();
+    const purge = page.getByRole('dialog', { name: '确定删除属性“是否学生”吗？' });
+    await purge.getByText('已有会员填写了“是否学生”。删除属性将同时清除所有会员的该项数据，且不可恢复。').waitFor();
+    await button(purge, '连同数据删除').click();
+    await page.getByText('已删除属性“是否学生”').waitFor();
+    await expect.poll(() => page.getByTestId('attribute-count').innerText()).toBe('已定义 1 / 30 个');
   });
 
   it('a clerk without members.pii sees masked phones and names', async () => {

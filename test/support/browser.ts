@@ -32,7 +32,8 @@ export async function newPage(browser: Browser, baseURL: string, viewport = { wi
 }
 
 /** Waits for running transitions (drawers sliding, modals fading) to end; endless ones such as
- * spinners are left alone. */
+ * spinners are left alone, and so is antd's click ripple (a transparent overlay whose opacity
+ * fades for 2 s after every button press). */
 export async function settle(page: Page): Promise<void> {
   await page.evaluate(() =>
     Promise.race([
@@ -40,6 +41,7 @@ export async function settle(page: Page): Promise<void> {
         document
           .getAnimations()
           .filter((a) => Number.isFinite(Number(a.effect?.getComputedTiming().endTime)))
+          .filter((a) => !((a.effect as KeyframeEffect | null)?.target as Element | null)?.closest?.('.wave-motion-appear'))
           .map((a) => a.finished.catch(() => undefined)),
       ),
       new Promise((resolve) => setTimeout(resolve, 2000)),

@@ -48,7 +48,7 @@ export function MemberFields(props: { mode: 'register' | 'application' | 'edit';
         <Select allowClear options={genderOptions(t)} />
       </Form.Item>
       <Form.Item name="birthday" label={t('members.birthday')}>
-        <DateInput />
+        <DateInput pastOnly />
       </Form.Item>
       <Form.Item name="storeId" label={t('members.store')}>
         <Select allowClear showSearch optionFilterProp="label" options={stores.options} loading={stores.loading} />
