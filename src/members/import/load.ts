@@ -158,6 +158,8 @@ export async function loadMembers(
     // A long import must not hold locks forever if something hangs; the statements themselves
     // are bulk and may take a while.
     await client.query(`set local lock_timeout = '30s'`);
+    // the set-based checks group and sort up to a million staged rows: in memory, not on disk
+    await client.query(`set local work_mem = '64MB'`);
     const tx = drizzle(client) as unknown as Tx; // the same connection, inside our BEGIN: for the repo functions that take a Tx
     const ctx = await loadContext(client, tx, actor);
     await client.query(`
@@ -575,7 +577,6 @@ async function writeMembers(
          from (select s.*, row_number() over (order by s.row_no) as rn
                  from import_rows s where not s.bad and s.member_id is null and s.card_no is null) s
          join import_cards c on c.rn = s.rn
-        order by s.row_no
        on conflict (tenant_id, phone) do nothing`,
       [tenantId, demo ? 'counter' : 'import'],
     );

@@ -38,6 +38,8 @@ export interface RowContext {
   /** today in the tenant's timezone, YYYY-MM-DD: birthdays and join dates may not be later */
   today: string;
   mobiles: MobileCache;
+  /** filled by readRow: attribute verdicts by key and cell text */
+  attributeMemo?: Map<string, Map<string, { value: AttributeValue } | { error: string }>>;
 }
 
 /**
@@ -136,7 +138,12 @@ export function parseLocalDateTime(text: string): string | null {
 }
 
 function splitList(text: string): string[] {
-  return [...new Set(text.split(/[|;,，；、]/).map((s) => s.replace(JUNK, '').trim()).filter(Boolean))];
+  const out: string[] = [];
+  for (const part of text.split(/[|;,，；、]/)) {
+    const t = part.replace(JUNK, '').trim();
+    if (t && !out.includes(t)) out.push(t);
+  }
+  return out;
 }
 
 /**
@@ -148,85 +155,85 @@ function splitList(text: string): string[] {
 export function readRow(cells: readonly string[], columns: readonly ResolvedColumn[], rowNo: number, ctx: RowContext): { row: StagedRow | null; errors: CellError[] } {
   const errors: CellError[] = [];
   const row: StagedRow = { rowNo, phone: '', name: null, gender: null, birthday: null, cardNo: null, storeId: null, attributes: {}, tags: [], createdAt: null };
-  let attrInput: Record<string, unknown> | null = null;
   let storeByCode: string | null = null;
   let storeByName: string | null = null;
-  let storeCell: { column: string; value: string } | null = null;
+  let storeCol: ResolvedColumn | null = null;
 
+  // No closures in this loop: it runs for every cell of a million rows.
   for (const col of columns) {
     const value = (cells[col.index] ?? '').trim();
-    const bad = (reason: string) => errors.push({ column: col.header, value, reason });
     switch (col.target) {
       case 'phone': {
         if (!value) {
-          bad('is required: every member needs a mobile number');
+          bad(errors, col, value, 'is required: every member needs a mobile number');
           break;
         }
         if (/^\d(\.\d+)?e\+?\d+$/i.test(value)) {
-          bad('was turned into scientific notation by Excel, which loses digits: format the column as text and export again');
+          bad(errors, col, value, 'was turned into scientific notation by Excel, which loses digits: format the column as text and export again');
           break;
         }
         const p = ctx.mobiles.check(value);
         if (p.ok) row.phone = p.e164;
-        else bad(p.reason);
+        else bad(errors, col, value, p.reason);
         break;
       }
       case 'name': {
         const name = value.replace(JUNK, '');
-        if ([...name].length > 100) bad('is longer than 100 characters');
+        if (name.length > 100 && [...name].length > 100) bad(errors, col, value, 'is longer than 100 characters');
         else row.name = name || null;
         break;
       }
       case 'gender': {
         if (!value) break;
         const g = GENDERS[value.toLowerCase()];
-        if (g === undefined) bad('must be 男 or 女 (or male, female, other; 未知 leaves it empty)');
+        if (g === undefined) bad(errors, col, value, 'must be 男 or 女 (or male, female, other; 未知 leaves it empty)');
         else row.gender = g;
         break;
       }
       case 'birthday': {
         if (!value) break;
         const d = parseDate(value);
-        if (!d) bad('is not a date (write it as YYYY-MM-DD)');
-        else if (d < '1900-01-01' || d > ctx.today) bad(`must be between 1900-01-01 and today (${ctx.today})`);
+        if (!d) bad(errors, col, value, 'is not a date (write it as YYYY-MM-DD)');
+        else if (d < '1900-01-01' || d > ctx.today) bad(errors, col, value, `must be between 1900-01-01 and today (${ctx.today})`);
         else row.birthday = d;
         break;
       }
       case 'cardNo': {
         if (!value) break;
         const card = value.replace(/\s+/g, '').toUpperCase();
-        if (!/^[A-Z0-9]{4,24}$/.test(card)) bad('must be 4–24 letters or digits');
-        else if (ctx.cardPlan && !matchesPlan(ctx.cardPlan, card)) bad(`is outside the card-number plan (${describePlan(ctx.cardPlan)})`);
+        if (!/^[A-Z0-9]{4,24}$/.test(card)) bad(errors, col, value, 'must be 4–24 letters or digits');
+        else if (ctx.cardPlan && !matchesPlan(ctx.cardPlan, card)) bad(errors, col, value, `is outside the card-number plan (${describePlan(ctx.cardPlan)})`);
         else row.cardNo = card;
         break;
       }
       case 'storeCode':
         if (value) {
           storeByCode = value;
-          storeCell = { column: col.header, value };
+          storeCol = col;
         }
         break;
       case 'storeName':
         if (value) {
           storeByName = value;
-          storeCell ??= { column: col.header, value };
+          if (storeByCode === null) storeCol = col;
         }
         break;
       case 'tags': {
         if (!value) break;
         const tags = splitList(value);
-        const long = tags.find((t) => [...t].length > 40);
-        if (long) bad(`tag "${long}" is longer than 40 characters`);
-        else if (tags.length > 30) bad('has more than 30 tags');
+        let long: string | undefined;
+        for (const t of tags) if (t.length > 40 && [...t].length > 40) long = t;
+        if (long) bad(errors, col, value, `tag "${long}" is longer than 40 characters`);
+        else if (tags.length > 30) bad(errors, col, value, 'has more than 30 tags');
         else row.tags = tags;
         break;
       }
       case 'createdAt': {
         if (!value) break;
         const ts = parseLocalDateTime(value);
-        if (!ts) bad('is not a date or date and time (write it as YYYY-MM-DD HH:MM:SS)');
-        else if (ts.slice(0, 10) > ctx.today) bad('is in the future');
-        else if (ts < '1970-01-01') bad('is before 1970');
+        if (!ts) bad(errors, col, value, 'is not a date or date and time (write it as YYYY-MM-DD HH:MM:SS)');
+        else if (ts.slice(0, 10) > ctx.today) bad(errors, col, value, 'is in the future');
+        else if (ts < '1970-01-01') bad(errors, col, value, 'is before 1970');
         else row.createdAt = ts;
         break;
       }
@@ -234,41 +241,62 @@ export function readRow(cells: readonly string[], columns: readonly ResolvedColu
         // attributes.<key>: the mapping was checked, so the definition exists
         if (!value) break; // empty: no value (a merge keeps what the member has)
         const key = col.target.slice('attributes.'.length);
-        const def = ctx.defs.get(key);
-        if (!def) {
-          bad(`${key} is not an attribute this merchant has defined`);
-          break;
-        }
-        (attrInput ??= {})[key] = parseAttributeText(def, value);
+        const verdict = attributeVerdict(ctx, key, value);
+        if ('value' in verdict) row.attributes[key] = verdict.value;
+        else bad(errors, col, value, verdict.error);
       }
     }
   }
 
-  if (storeByCode !== null || storeByName !== null) {
-    const cell = storeCell!;
+  if (storeCol) {
+    const value = (cells[storeCol.index] ?? '').trim();
     if (storeByCode !== null) {
       const id = ctx.storesByCode.get(storeByCode);
       if (id) row.storeId = id;
-      else errors.push({ ...cell, reason: 'is not the code of a store you may assign members to' });
+      else bad(errors, storeCol, value, 'is not the code of a store you may assign members to');
     } else {
       const id = ctx.storesByName.get(storeByName!);
       if (id) row.storeId = id;
-      else if (id === null) errors.push({ ...cell, reason: 'two stores have this name: use a store code column instead' });
-      else errors.push({ ...cell, reason: 'is not the name of a store you may assign members to' });
+      else if (id === null) bad(errors, storeCol, value, 'two stores have this name: use a store code column instead');
+      else bad(errors, storeCol, value, 'is not the name of a store you may assign members to');
     }
   }
 
-  if (attrInput) {
-    const defs = Object.keys(attrInput).map((k) => ctx.defs.get(k)!);
-    const { values, errors: attrErrors } = validateAttributes(defs, attrInput, { partial: true });
-    for (const e of attrErrors) {
-      const col = columns.find((c) => c.target === `attributes.${e.key}`);
-      errors.push({ column: col?.header ?? `attributes.${e.key}`, value: col ? (cells[col.index] ?? '').trim() : '', reason: e.message });
-    }
-    row.attributes = values;
-  }
+  if (errors.length === 0) return { row, errors };
+  // in the order of the columns, as a person reads the row
+  const order = new Map(columns.map((c, i) => [c.header, i]));
+  errors.sort((a, b) => (order.get(a.column ?? '') ?? 0) - (order.get(b.column ?? '') ?? 0));
+  return { row: null, errors };
+}
 
-  return errors.length ? { row: null, errors } : { row, errors };
+function bad(errors: CellError[], col: ResolvedColumn, value: string, reason: string): void {
+  errors.push({ column: col.header, value, reason });
+}
+
+type AttributeVerdict = { value: AttributeValue } | { error: string };
+const MEMO_PER_ATTRIBUTE = 10_000;
+
+/**
+ * An attribute cell checked with the merchant's own rules (parseAttributeText, then
+ * validateAttributes). Attribute columns repeat the same few values (options, 是/否, small
+ * numbers) down a million rows, so verdicts are remembered per attribute and text, up to
+ * 10,000 distinct texts each: free text goes on being checked cell by cell.
+ */
+function attributeVerdict(ctx: RowContext, key: string, text: string): AttributeVerdict {
+  const memo = (ctx.attributeMemo ??= new Map());
+  let perKey = memo.get(key);
+  if (!perKey) memo.set(key, (perKey = new Map()));
+  const known = perKey.get(text);
+  if (known) return known;
+  const def = ctx.defs.get(key);
+  let verdict: AttributeVerdict;
+  if (!def) verdict = { error: `${key} is not an attribute this merchant has defined` };
+  else {
+    const { values, errors } = validateAttributes([def], { [key]: parseAttributeText(def, text) }, { partial: true });
+    verdict = errors.length ? { error: errors[0]!.message } : { value: values[key] ?? null };
+  }
+  if (perKey.size < MEMO_PER_ATTRIBUTE) perKey.set(text, verdict);
+  return verdict;
 }
 
 export function describePlan(plan: CardPlan): string {

@@ -155,12 +155,14 @@ describe('row checks', () => {
       { column: '性别', value: '不详', reason: expect.stringContaining('must be 男 or 女') },
       { column: '生日', value: '2030-01-01', reason: 'must be between 1900-01-01 and today (2025-06-30)' },
       { column: '卡号', value: 'VIP12', reason: 'is outside the card-number plan (prefix VIP, 6 digits)' },
-      { column: '注册时间', value: '2031-01-01', reason: 'is in the future' },
       { column: '门店编码', value: 'S9', reason: 'is not the code of a store you may assign members to' },
       { column: '口味', value: '辣', reason: 'must be one of 甜, 咸' },
       { column: '到店次数', value: 'abc', reason: 'must be a number' },
       { column: 'VIP', value: '也许', reason: 'must be true or false' },
+      { column: '注册时间', value: '2031-01-01', reason: 'is in the future' },
     ]);
+    // the verdicts of attribute cells are remembered, and the same either way
+    expect(readRow(['13800138000', '', '', '', '', '', '', '', '辣', '', '', ''], cols, 8, ctx()).errors).toEqual([{ column: '口味', value: '辣', reason: 'must be one of 甜, 咸' }]);
     const sameName = readRow(['13800138000', '', '', '', '', '', '同名店', '', '', '', '', ''], cols, 3, ctx());
     expect(sameName.errors[0]!.reason).toContain('two stores have this name');
     const missing = readRow(['', '张三', '', '', '', '', '', '', '', '', '', ''], cols, 4, ctx());
