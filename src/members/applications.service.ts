@@ -93,24 +93,38 @@ export async function createApplication(tx: Tx, actor: MemberActor, input: Appli
   return approve(tx, actor, row!, {});
 }
 
+/** The request body of an approval has no phone: a phone taken meanwhile is reported on the
+ * application, not on a form field. */
+async function registerApplicant(tx: Tx, actor: MemberActor, app: ApplicationRow, opts: { cardNo?: string }) {
+  try {
+    return await registerMember(
+      tx,
+      actor,
+      {
+        phone: app.phone,
+        name: app.name,
+        gender: app.gender,
+        birthday: app.birthday,
+        storeId: app.storeId,
+        attributes: app.attributes,
+        tags: app.tags,
+        cardNo: opts.cardNo,
+      },
+      app.source,
+      // the reviewer saw the missing_required_attributes flag and approved anyway
+      { requireAttributes: false, reason: `application ${app.id}` },
+    );
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'phone_registered') {
+      const holder = /member (\S+)$/.exec(err.message)?.[1] ?? 'unknown';
+      throw new AppError(409, 'phone_registered', `The applicant's phone became member ${holder} meanwhile`);
+    }
+    throw err;
+  }
+}
+
 async function approve(tx: Tx, actor: MemberActor, app: ApplicationRow, opts: { cardNo?: string }): Promise<{ application: ApplicationView; member: MemberView }> {
-  const member = await registerMember(
-    tx,
-    actor,
-    {
-      phone: app.phone,
-      name: app.name,
-      gender: app.gender,
-      birthday: app.birthday,
-      storeId: app.storeId,
-      attributes: app.attributes,
-      tags: app.tags,
-      cardNo: opts.cardNo,
-    },
-    app.source,
-    // the reviewer saw the missing_required_attributes flag and approved anyway
-    { requireAttributes: false, reason: `application ${app.id}` },
-  );
+  const member = await registerApplicant(tx, actor, app, opts);
   const [row] = await tx
     .update(memberApplications)
     .set({ status: 'approved', memberId: member.id, decidedAt: new Date(), decidedBy: actor.name })

@@ -48,7 +48,9 @@ export function parseSenderPhone(raw: string): string {
 export function checkBirthday(value: string | null | undefined, path = 'body.birthday'): void {
   if (value === null || value === undefined) return;
   if (!isIsoDate(value)) throw badRequest('birthday must be a date YYYY-MM-DD', [{ path, message: 'must be a date YYYY-MM-DD' }]);
-  if (value < '1900-01-01' || value > new Date().toISOString().slice(0, 10)) {
+  // "today" anywhere on earth (UTC+14): a birthday entered just after local midnight in
+  // Asia/Shanghai is already the next UTC date there, and must not be refused.
+  if (value < '1900-01-01' || value > new Date(Date.now() + 14 * 3600_000).toISOString().slice(0, 10)) {
     throw badRequest('birthday is out of range', [{ path, message: 'must be between 1900-01-01 and today' }]);
   }
 }
@@ -429,7 +431,8 @@ export async function changePhone(tx: Tx, actor: MemberActor, id: string, input:
       (await sp.update(members).set({ phone, updatedAt: new Date() }).where(and(eq(members.tenantId, actor.tenantId), eq(members.id, id))).returning())[0],
     );
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('This phone number was just registered to another member', 'phone_registered');
+    // the savepoint rolled back, so the transaction can still name the winner like any other 409
+    if (isUniqueViolation(err)) throw phoneTaken((await memberIdByPhone(tx, actor.tenantId, phone)) ?? 'unknown');
     throw err;
   }
   await recordChange(tx, actor, id, 'phone', { phone: current.phone }, { phone }, input.reason);
