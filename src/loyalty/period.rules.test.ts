@@ -49,6 +49,24 @@ describe('local dates and midnights', () => {
     );
   });
 
+  it('the cached local date agrees with Intl at every instant (property)', () => {
+    const exact = (t: Date, tz: string) => {
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(t);
+      const get = (k: string) => Number(parts.find((p) => p.type === k)?.value);
+      return { y: get('year'), m: get('month'), d: get('day') };
+    };
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1990-01-01'), max: new Date('2060-01-01'), noInvalidDate: true }), fc.constantFrom(...ZONES), (t, tz) => {
+        expect(localDate(t, tz)).toEqual(exact(t, tz));
+      }),
+      { numRuns: 500 },
+    );
+    // around a DST switch, minute by minute
+    for (let t = Date.parse('2026-03-08T06:30:00Z'); t < Date.parse('2026-03-08T08:30:00Z'); t += 60_000) {
+      expect(localDate(new Date(t), 'America/New_York')).toEqual(exact(new Date(t), 'America/New_York'));
+    }
+  });
+
   it('does calendar arithmetic', () => {
     expect(addMonths({ y: 2026, m: 1, d: 31 }, 1)).toEqual({ y: 2026, m: 2, d: 28 });
     expect(addMonths({ y: 2024, m: 1, d: 31 }, 1)).toEqual({ y: 2024, m: 2, d: 29 });

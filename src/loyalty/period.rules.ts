@@ -70,10 +70,31 @@ function wallClock(instant: Date, tz: string): WallClock {
   return { y: get('year'), m: get('month'), d: get('day'), hh: get('hour'), mi: get('minute'), ss: get('second') };
 }
 
+const BUCKET_MS = 15 * 60_000;
+const offsetCache = new Map<string, number>();
+
+/**
+ * The timezone's offset at `t`, cached per 15-minute bucket: Intl formatting costs ~25 µs and a
+ * purchase needs several local dates. A bucket is cached only when its start and end agree, so a
+ * bucket with a transition inside is always computed exactly.
+ */
+function cachedOffset(t: number, tz: string): number {
+  const bucket = Math.floor(t / BUCKET_MS);
+  const key = `${tz}|${bucket}`;
+  const hit = offsetCache.get(key);
+  if (hit !== undefined) return hit;
+  const start = offsetAt(bucket * BUCKET_MS, tz);
+  if (offsetAt((bucket + 1) * BUCKET_MS - 1000, tz) !== start) return offsetAt(t, tz);
+  if (offsetCache.size > 10_000) offsetCache.clear();
+  offsetCache.set(key, start);
+  return start;
+}
+
 /** @example localDate(new Date('2026-12-31T16:30:00Z'), 'Asia/Shanghai') → { y: 2027, m: 1, d: 1 } */
 export function localDate(instant: Date, tz: string): LocalDate {
-  const w = wallClock(instant, tz);
-  return { y: w.y, m: w.m, d: w.d };
+  const t = instant.getTime();
+  const local = new Date(Math.floor(t / 1000) * 1000 + cachedOffset(t, tz));
+  return { y: local.getUTCFullYear(), m: local.getUTCMonth() + 1, d: local.getUTCDate() };
 }
 
 /** Offset of the timezone at `instant` in ms (local wall time minus UTC). */
@@ -175,6 +196,7 @@ export function nextPeriodStart(start: LocalDate, period: PeriodRule): LocalDate
 
 /** The period containing `instant` in `tz`: its local first day and the instants it spans. */
 export function currentPeriod(instant: Date, tz: string, period: PeriodRule): { start: LocalDate; startsAt: Date; endsAt: Date } | null {
+  if (period.kind === 'none') return null;
   const start = periodStartOf(localDate(instant, tz), period);
   if (!start) return null;
   return { start, startsAt: startOfLocalDay(start, tz), endsAt: startOfLocalDay(nextPeriodStart(start, period), tz) };
