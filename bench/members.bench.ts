@@ -178,7 +178,7 @@ async function measure(ctx: BenchContext, server: ServerHandle, ownerUrl: string
     if (start.status !== 202) throw new Error(`commit: ${start.status} ${await start.text()}`);
     let state: any;
     for (;;) {
-      await sleep(200);
+      await sleep(ctx.quick ? 50 : 200);
       const res = await fetch(`${server.baseUrl}/api/v1/members/imports/${created.id}`, { headers: { authorization: `Bearer ${token}` } });
       state = await res.json();
       if (!['validating', 'importing'].includes(state.status)) break;
@@ -196,7 +196,8 @@ async function measure(ctx: BenchContext, server: ServerHandle, ownerUrl: string
       { name: `${prefix}import rate / COPY rate`, value: (importRate / copyRate) * 100, unit: '%', note: 'must be ≥ 30 %' },
       { name: `${prefix}peak RSS of the server during the import`, value: mib(peakNode), unit: 'MiB', note: `memberdesk's Node process, sampled every 100 ms; must stay under 300 MB. PostgreSQL processes at most ${mib(peakPg).toFixed(0)} MiB together (shared buffers counted in each)` },
     );
-    if (importRate / copyRate < 0.3) ctx.observe(`${prefix}the import reached only ${((importRate / copyRate) * 100).toFixed(0)} % of COPY's rate (target 30 %)`);
+    // (a quick run's few seconds are mostly fixed costs: its ratio says nothing)
+    if (!ctx.quick && importRate / copyRate < 0.3) ctx.observe(`${prefix}the import reached only ${((importRate / copyRate) * 100).toFixed(0)} % of COPY's rate (target 30 %)`);
     if (mib(peakNode) >= 300) ctx.observe(`${prefix}peak RSS ${mib(peakNode).toFixed(0)} MiB during the import (target < 300 MB)`);
 
     // ---- lookups and search over the imported merchant (N members)

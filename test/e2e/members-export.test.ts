@@ -1,5 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, login, loginAdmin, type Client } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -36,8 +39,11 @@ async function operatorWith(code: string, permissions: string[]) {
   return login(server.baseUrl, code, `${code}-password-1`, 'noodle-bar');
 }
 
+/** uploads go under <data dir>/imports: a folder of this file's own, removed afterwards */
+const dataDir = path.join(os.tmpdir(), `memberdesk-export-test-${process.pid}`);
+
 beforeAll(async () => {
-  server = await startTestServer({ MEMBERDESK_DATA_DIR: `/tmp/memberdesk-export-test-${process.pid}` });
+  server = await startTestServer({ MEMBERDESK_DATA_DIR: dataDir });
   const admin = await loginAdmin(server.baseUrl);
   owner = await createTenant(server.baseUrl, admin, 'noodle-bar', '63');
   hqId = (await owner.api.get('/api/v1/org/nodes')).body.items.find((n: any) => n.kind === 'headquarters').id;
@@ -60,7 +66,10 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 50));
   }
 });
-afterAll(async () => server?.close());
+afterAll(async () => {
+  await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('export', () => {
   it('streams every member as CSV (UTF-8 with BOM, Chinese headers), newest first', async () => {

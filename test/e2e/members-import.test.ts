@@ -2,6 +2,9 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import pg from 'pg';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, createTenant, login, loginAdmin, type Client } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -58,8 +61,11 @@ async function members(tenantSlug: string) {
   return rows;
 }
 
+/** uploads go under <data dir>/imports: a folder of this file's own, removed afterwards */
+const dataDir = path.join(os.tmpdir(), `memberdesk-import-test-${process.pid}`);
+
 beforeAll(async () => {
-  server = await startTestServer({ MEMBERDESK_DATA_DIR: `/tmp/memberdesk-import-test-${process.pid}` });
+  server = await startTestServer({ MEMBERDESK_DATA_DIR: dataDir });
   adminToken = await loginAdmin(server.baseUrl);
   owner = await createTenant(server.baseUrl, adminToken, 'tea-house', '61');
   owner2 = await createTenant(server.baseUrl, adminToken, 'other-shop', '62');
@@ -83,6 +89,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await owner_db?.end();
   await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('CSV import, happy path', () => {
