@@ -8,7 +8,7 @@ import { badRequest, notFound } from '../platform/http/problem.js';
 import { configAt, currentConfig, tenantTimezone } from './config.repo.js';
 import type { LoyaltyConfig } from './config.rules.js';
 import { inLoyaltyTx, type LoyaltyTx } from './db.js';
-import { idempotencyRow, lockedMember, memberLockSql, type LockedMember } from './lock.repo.js';
+import { idempotencyRow, lockMember, type LockedMember } from './lock.repo.js';
 import { replayOf, type IdempotencyRequest, type Outcome } from './idempotency.js';
 import { LedgerBatch, MEMBER_COLUMNS, memberFromRow, type DocumentInsert, type LedgerActor, type MemberState } from './ledger.repo.js';
 import { lotExpiry } from './period.rules.js';
@@ -64,8 +64,8 @@ async function movement<T>(
   return inLoyaltyTx(
     pool,
     tenantId,
-    async (tx, rows) => {
-      const head = lockedMember(rows);
+    async (tx) => {
+      const head = await lockMember(tx, { by: 'id', value: memberId }, idem?.key ?? null);
       if (!head) {
         const replay = replayOf(idem, await idempotencyRow(tx, idem?.key ?? null));
         if (replay) return replay;
@@ -83,7 +83,7 @@ async function movement<T>(
       await batch.write(tx, doc);
       return { status: 201, body };
     },
-    { lockKey: idem?.lockKey, head: memberLockSql(tenantId, { by: 'id', value: memberId }, idem?.key ?? null) },
+    { lockKey: idem?.lockKey },
   );
 }
 

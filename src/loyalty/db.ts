@@ -17,16 +17,10 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failur
 
 /**
  * Runs `fn` in one transaction bound to `tenantId` (RLS then shows only its rows). BEGIN, the
- * tenant setting, an optional transaction-scoped advisory lock and an optional first statement
- * (`head`, literals only; its rows are passed to `fn`) travel in one round trip.
+ * tenant setting and an optional transaction-scoped advisory lock travel in one round trip.
  * Deadlocks are retried a few times; everything else rolls back and rethrows.
  */
-export async function inLoyaltyTx<T>(
-  pool: pg.Pool,
-  tenantId: string,
-  fn: (tx: LoyaltyTx, head: Record<string, any>[]) => Promise<T>,
-  opts: { lockKey?: bigint; head?: string } = {},
-): Promise<T> {
+export async function inLoyaltyTx<T>(pool: pg.Pool, tenantId: string, fn: (tx: LoyaltyTx) => Promise<T>, opts: { lockKey?: bigint } = {}): Promise<T> {
   if (!/^\d{1,18}$/.test(tenantId)) throw new Error(`inLoyaltyTx: invalid tenant id ${JSON.stringify(tenantId)}`);
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
@@ -34,12 +28,8 @@ export async function inLoyaltyTx<T>(
     try {
       // Literals only (a digit-string tenant id and a bigint): the simple protocol may carry
       // several statements in one round trip.
-      let begin = `BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true)`;
-      if (opts.lockKey !== undefined) begin += `; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, opts.lockKey).toString()})`;
-      // `head`: a first statement in literals (the member lock), saving a round trip
-      if (opts.head) begin += `; ${opts.head}`;
-      const results = (await client.query(begin)) as unknown as pg.QueryResult[];
-      const head = opts.head ? (results[results.length - 1]?.rows ?? []) : [];
+      const lock = opts.lockKey === undefined ? '' : `, pg_advisory_xact_lock(${BigInt.asIntN(64, opts.lockKey).toString()})`;
+      await client.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true)${lock}`);
       const tx: LoyaltyTx = {
         tenantId,
         scope: pool,
@@ -48,7 +38,7 @@ export async function inLoyaltyTx<T>(
           return res.rows;
         },
       };
-      const result = await fn(tx, head);
+      const result = await fn(tx);
       await client.query('COMMIT');
       return result;
     } catch (err) {

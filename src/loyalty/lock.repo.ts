@@ -1,16 +1,16 @@
 /**
- * The first statement of every movement: lock the member row FOR UPDATE and, in the same
- * statement, read what the movement needs besides (rule version, tenant timezone, a document id, and
+ * The first statement of every movement: lock the member row FOR UPDATE and, in the same round
+ * trip, read what the movement needs besides (rule version, tenant timezone, a document id, and
  * the idempotency key's stored outcome if any). Only the member row is locked; everything that
  * depends on the member's lots is read by later statements, which see the state after the lock.
+ *
+ * It is a prepared statement of its own rather than literals sent with BEGIN: that would save a
+ * round trip, but planning this join (with its row-level-security quals) on every request cost
+ * PostgreSQL ~0.2 ms of CPU per purchase here, more than the round trip.
  */
-import pg from 'pg';
-import { badRequest } from '../platform/http/problem.js';
 import type { LoyaltyTx } from './db.js';
 import { IDEM_COLUMNS } from './idempotency.js';
 import { MEMBER_COLUMNS, memberFromRow, type MemberState } from './ledger.repo.js';
-
-const { escapeLiteral } = pg;
 
 export type MemberKey = { by: 'id'; value: string } | { by: 'card'; value: string } | { by: 'phone'; value: string };
 
@@ -25,20 +25,14 @@ export interface LockedMember {
 
 const HEAD = `SELECT ${MEMBER_COLUMNS}, coalesce(s.version, 0) AS version, tz.timezone,
        nextval('loyalty_doc_id_seq')::text AS doc_id, ${IDEM_COLUMNS}`;
-const joins = (tenantId: string, idemKey: string | null) => `JOIN tenants tz ON tz.id = m.tenant_id
+const JOINS = `JOIN tenants tz ON tz.id = m.tenant_id
   LEFT JOIN loyalty_settings s ON s.tenant_id = m.tenant_id
-  LEFT JOIN loyalty_idempotency i ON i.tenant_id = ${tenantId} AND i.key = ${idemKey === null ? 'NULL' : escapeLiteral(idemKey)}`;
+  LEFT JOIN loyalty_idempotency i ON i.tenant_id = m.tenant_id AND i.key = $2`;
 
-/** A bigint id as an SQL literal (only digits ever reach the text). */
-function idLiteral(value: string): string {
-  if (!/^\d{1,18}$/.test(value)) throw badRequest(`Not an id: ${JSON.stringify(value).slice(0, 40)}`);
-  return value;
-}
-
-const WHERE: Record<MemberKey['by'], (v: string) => string> = {
-  id: (v) => `m.id = ${idLiteral(v)}`,
-  card: (v) => `m.card_no = ${escapeLiteral(v)}`,
-  phone: (v) => `m.phone = ${escapeLiteral(v)}`,
+const WHERE: Record<MemberKey['by'], string> = {
+  id: 'm.id = $3::bigint',
+  card: 'm.card_no = $3',
+  phone: 'm.phone = $3',
 };
 
 function locked(r: Record<string, any>): LockedMember {
@@ -51,19 +45,12 @@ function locked(r: Record<string, any>): LockedMember {
   };
 }
 
-/*
- * The lock is written with literals (escaped) rather than parameters so that it can travel in
- * the same simple-protocol round trip as BEGIN, the tenant setting and the idempotency lock
- * (`inLoyaltyTx`'s `head`): each statement of that string still gets its own snapshot, taken
- * after the one before it, so the key is read after its advisory lock is granted.
- */
-
-/** The statement that locks a member by id, card number or phone. */
-export function memberLockSql(tenantId: string, key: MemberKey, idemKey: string | null): string {
-  return `${HEAD} FROM members m ${joins(tenantId, idemKey)} WHERE m.tenant_id = ${tenantId} AND ${WHERE[key.by](key.value)} FOR UPDATE OF m`;
-}
-
-export function lockedMember(rows: Record<string, any>[]): LockedMember | null {
+export async function lockMember(tx: LoyaltyTx, key: MemberKey, idemKey: string | null): Promise<LockedMember | null> {
+  const rows = await tx.query(
+    `loyalty_lock_member_${key.by}`,
+    `${HEAD} FROM members m ${JOINS} WHERE m.tenant_id = $1 AND ${WHERE[key.by]} FOR UPDATE OF m`,
+    [tx.tenantId, idemKey, key.value],
+  );
   return rows[0] ? locked(rows[0]) : null;
 }
 
@@ -80,19 +67,20 @@ export interface LockedPurchase extends LockedMember {
   };
 }
 
-/** The statement that locks the member of a purchase (for a refund). */
-export function purchaseLockSql(tenantId: string, transactionId: string, idemKey: string | null): string {
-  return `${HEAD}, x.id::text AS x_id, x.payable_fen AS x_payable, x.points_earned AS x_points, x.tier_points_earned AS x_tier_points,
+/** Locks the member of a purchase (for a refund). */
+export async function lockPurchase(tx: LoyaltyTx, transactionId: string, idemKey: string | null): Promise<LockedPurchase | null> {
+  const rows = await tx.query(
+    'loyalty_lock_purchase',
+    `${HEAD}, x.id::text AS x_id, x.payable_fen AS x_payable, x.points_earned AS x_points, x.tier_points_earned AS x_tier_points,
             x.points_paid AS x_points_paid, x.sv_principal_paid_fen AS x_sv_principal, x.sv_bonus_paid_fen AS x_sv_bonus,
             to_char(x.period_start, 'YYYY-MM-DD') AS x_period_start
        FROM loyalty_transactions x
        JOIN members m ON m.tenant_id = x.tenant_id AND m.id = x.member_id
-       ${joins(tenantId, idemKey)}
-      WHERE x.tenant_id = ${tenantId} AND x.id = ${idLiteral(transactionId)}
-        FOR UPDATE OF m`;
-}
-
-export function lockedPurchase(rows: Record<string, any>[]): LockedPurchase | null {
+       ${JOINS}
+      WHERE x.tenant_id = $1 AND x.id = $3::bigint
+        FOR UPDATE OF m`,
+    [tx.tenantId, idemKey, transactionId],
+  );
   const r = rows[0];
   if (!r) return null;
   return {

@@ -13,7 +13,7 @@ import { inLoyaltyTx, pgCode, type LoyaltyTx } from './db.js';
 import { checkTenders, discountPctOf, earnFor, tierDiscount, validateItems, type Item, type Tender } from './earn.rules.js';
 import { replayOf, type IdempotencyRequest, type Outcome } from './idempotency.js';
 import { LedgerBatch, type LedgerActor, type MemberState } from './ledger.repo.js';
-import { idempotencyRow, lockedMember, lockedPurchase, memberLockSql, purchaseLockSql, type LockedMember, type MemberKey } from './lock.repo.js';
+import { idempotencyRow, lockMember, lockPurchase, type LockedMember, type MemberKey } from './lock.repo.js';
 import { localDate, lotExpiry } from './period.rules.js';
 import { rankOf, tierAfterDecrease, tierAfterEarn, tierDirection } from './tiers.rules.js';
 import { upkeep } from './upkeep.js';
@@ -132,14 +132,14 @@ export async function recordPurchase(pool: pg.Pool, tenantId: string, actor: Led
     return await inLoyaltyTx(
       pool,
       tenantId,
-      async (tx, rows) => {
-        const head = lockedMember(rows);
+      async (tx) => {
+        const head = await lockMember(tx, key, idem?.key ?? null);
         if (!head) return notFoundOrReplay(tx, idem, 'Member');
         const replay = replayOf(idem, head.idem);
         if (replay) return replay;
         return purchaseLocked(tx, head, actor, input, occurredAt, idem, now);
       },
-      { lockKey: idem?.lockKey, head: memberLockSql(tenantId, key, idem?.key ?? null) },
+      { lockKey: idem?.lockKey },
     );
   } catch (err) {
     if (pgCode(err) === '23503' && /store/.test((err as { constraint?: string }).constraint ?? '')) {
@@ -234,32 +234,27 @@ export async function quotePurchase(pool: pg.Pool, tenantId: string, input: Purc
   const key = memberKeyOf(input.member);
   const occurredAt = occurredAtOf(input, now);
   checkInput(input);
-  return inLoyaltyTx(
-    pool,
-    tenantId,
-    async (tx, rows) => {
-      // The same lock as a purchase keeps the quote's view consistent; it is released at once.
-      const head = lockedMember(rows);
-      if (!head) throw notFound('Member');
-      const m = head.member;
-      const cfg = await configAt(tx, head.version);
-      await upkeep(tx, new LedgerBatch(cfg.version, { type: 'system', id: null, name: 'quote' }, now), m, { cfg, tz: head.timezone, now });
-      const p = price(cfg, m, { ...input, tenders: undefined }, occurredAt, head.timezone);
-      const rate = cfg.rules.redemption.pointsPerYuan;
-      const maxByRule = Math.floor((p.payableFen * cfg.rules.redemption.maxPaymentPct) / 100);
-      return {
-        amountFen: input.amountFen,
-        discountFen: p.discountFen,
-        discountPct: p.discountPct,
-        payableFen: p.payableFen,
-        pointsEarned: p.pointsEarned,
-        tierPointsEarned: p.tierPointsEarned,
-        pointsPayableFen: Math.min(maxByRule, Math.floor((m.points * 100) / rate)),
-        member: memberBalances(m, cfg.tiers),
-      };
-    },
-    { head: memberLockSql(tenantId, key, null) },
-  );
+  return inLoyaltyTx(pool, tenantId, async (tx) => {
+    // The same lock as a purchase keeps the quote's view consistent; it is released at once.
+    const head = await lockMember(tx, key, null);
+    if (!head) throw notFound('Member');
+    const m = head.member;
+    const cfg = await configAt(tx, head.version);
+    await upkeep(tx, new LedgerBatch(cfg.version, { type: 'system', id: null, name: 'quote' }, now), m, { cfg, tz: head.timezone, now });
+    const p = price(cfg, m, { ...input, tenders: undefined }, occurredAt, head.timezone);
+    const rate = cfg.rules.redemption.pointsPerYuan;
+    const maxByRule = Math.floor((p.payableFen * cfg.rules.redemption.maxPaymentPct) / 100);
+    return {
+      amountFen: input.amountFen,
+      discountFen: p.discountFen,
+      discountPct: p.discountPct,
+      payableFen: p.payableFen,
+      pointsEarned: p.pointsEarned,
+      tierPointsEarned: p.tierPointsEarned,
+      pointsPayableFen: Math.min(maxByRule, Math.floor((m.points * 100) / rate)),
+      member: memberBalances(m, cfg.tiers),
+    };
+  });
 }
 
 export interface RefundResult {
@@ -316,8 +311,8 @@ export async function refundPurchase(
   return inLoyaltyTx(
     pool,
     tenantId,
-    async (tx, rows) => {
-      const head = lockedPurchase(rows);
+    async (tx) => {
+      const head = await lockPurchase(tx, transactionId, idem?.key ?? null);
       if (!head) return notFoundOrReplay(tx, idem, 'Transaction');
       const replay = replayOf(idem, head.idem);
       if (replay) return replay;
@@ -380,6 +375,6 @@ export async function refundPurchase(
       });
       return { status: 201, body };
     },
-    { lockKey: idem?.lockKey, head: purchaseLockSql(tenantId, transactionId, idem?.key ?? null) },
+    { lockKey: idem?.lockKey },
   );
 }
