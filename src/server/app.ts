@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Database } from '../platform/db/client.js';
 import { installAuth } from '../platform/http/auth.js';
+import { installInflightTracking } from '../platform/http/inflight.js';
 import { installMetrics } from '../platform/http/metrics.js';
 import { installErrorHandling, sendProblem } from '../platform/http/problem.js';
 import { tenancyRoutes } from '../platform/tenancy/routes.js';
@@ -42,6 +43,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app);
+  installInflightTracking(app);
   // Unknown query parameters are a 400 like unknown body fields: routes that declare no
   // querystring accept none.
   app.addHook('onRoute', (route) => {

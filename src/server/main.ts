@@ -16,7 +16,7 @@ async function main() {
   let embedded: EmbeddedPostgresHandle | null = null;
   let url = config.databaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'memberdesk', log });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, avoidPort: config.port, database: 'memberdesk', log });
     url = embedded.url;
     log.info({ dataDir: config.dataDir, port: embedded.port }, 'embedded PostgreSQL is running');
   }
@@ -35,6 +35,7 @@ async function main() {
     force.unref();
     try {
       await app?.close();
+      if (app && !(await app.drained(15_000))) log.warn('some requests were still running after 15 s');
       await jobs?.stop();
       await database.close();
       await embedded?.stop();

@@ -46,7 +46,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A port the kernel says is free now, other than `avoid` (the HTTP port, bound only later). */
+async function freePort(avoid: number | null): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (port !== avoid) return port;
+  }
+}
+
+async function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -105,6 +113,8 @@ function checkTraversable(dir: string): void {
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   port: number | null;
+  /** The HTTP port, which must not be handed to PostgreSQL. */
+  avoidPort?: number | null;
   database: string;
   log: Logger;
 }): Promise<EmbeddedPostgresHandle> {
@@ -148,7 +158,7 @@ export async function startEmbeddedPostgres(opts: {
       password = (await fs.readFile(passwordFile, 'utf8')).trim();
     }
 
-    const port = opts.port ?? (await freePort());
+    const port = opts.port ?? (await freePort(opts.avoidPort ?? null));
     const EmbeddedPostgres = await importEmbeddedPostgres();
     const pg = new EmbeddedPostgres({
       databaseDir: clusterDir,

@@ -22,7 +22,12 @@ export interface JobRunner {
  * processes may run workers side by side; a cron fires once across all of them. */
 export async function startJobs(opts: { url: string; log: Logger; scheduled: Scheduled<JobPayload>[] }): Promise<JobRunner> {
   const boss = new PgBoss({ connectionString: opts.url, schema: 'pgboss', max: 4, application_name: 'memberdesk-jobs' });
-  boss.on('error', (err) => opts.log.error({ err }, 'pg-boss error'));
+  let stopping = false;
+  boss.on('error', (err) => {
+    // While we stop, the database may close pg-boss's connections first (57P01): expected.
+    if (stopping && (err as { code?: string }).code === '57P01') opts.log.debug({ err }, 'pg-boss connection closed during shutdown');
+    else opts.log.error({ err }, 'pg-boss error');
+  });
   await boss.start();
   for (const job of opts.scheduled) {
     await boss.createQueue(job.name);
@@ -37,6 +42,7 @@ export async function startJobs(opts: { url: string; log: Logger; scheduled: Sch
   return {
     boss,
     async stop() {
+      stopping = true;
       // graceful: let running handlers finish; then close pg-boss's pool
       await boss.stop({ graceful: true, wait: true, timeout: 20_000 });
     },
