@@ -21,6 +21,8 @@ export interface MaintenanceOptions {
   batchSize?: number;
   /** how long idempotency keys are kept */
   keepKeysDays?: number;
+  /** expiry transactions running side by side (default 2) */
+  workers?: number;
 }
 
 export interface TenantMaintenance {
@@ -85,25 +87,29 @@ export async function runTenantMaintenance(pool: pg.Pool, tenantId: string, opts
     }
   }
 
-  // 2. Expired lots. Processed members leave the candidate set (their next expiry is later or
-  // none), so the loop ends; SKIP LOCKED leaves members in a purchase to that purchase.
-  for (;;) {
-    const n = await inLoyaltyTx(pool, tenantId, async (tx) => {
-      const rows = await tx.query(
-        'loyalty_expiry_candidates',
-        `SELECT ${MEMBER_COLUMNS} FROM members m
-          WHERE m.tenant_id = $1 AND m.points_expire_at <= $2
-          ORDER BY m.points_expire_at, m.id LIMIT $3 FOR UPDATE OF m SKIP LOCKED`,
-        [tenantId, now, size],
-      );
-      if (rows.length === 0) return 0;
-      const members = rows.map(memberFromRow);
-      out.pointsExpired += await processBatch(members, tx);
-      return members.length;
-    });
-    out.expiryMembers += n;
-    if (n < size) break;
-  }
+  // 2. Expired lots, by `workers` transactions side by side (SKIP LOCKED gives each its own
+  // members; a member in a purchase is left to that purchase). Processed members leave the
+  // candidate set (their next expiry is later, or none), so each worker ends when it finds none.
+  const expire = async () => {
+    for (;;) {
+      const n = await inLoyaltyTx(pool, tenantId, async (tx) => {
+        const rows = await tx.query(
+          'loyalty_expiry_candidates',
+          `SELECT ${MEMBER_COLUMNS} FROM members m
+            WHERE m.tenant_id = $1 AND m.points_expire_at <= $2
+            ORDER BY m.points_expire_at, m.id LIMIT $3 FOR UPDATE OF m SKIP LOCKED`,
+          [tenantId, now, size],
+        );
+        if (rows.length === 0) return 0;
+        const members = rows.map(memberFromRow);
+        out.pointsExpired += await processBatch(members, tx);
+        return members.length;
+      });
+      out.expiryMembers += n;
+      if (n === 0) return;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.workers ?? 2) }, expire));
 
   // 3. Old idempotency keys, and a record of the run when it did anything.
   await inLoyaltyTx(pool, tenantId, async (tx) => {
