@@ -5,8 +5,20 @@
 export { loyaltyRoutes } from './routes.js';
 export { loyaltyMaintenanceJob } from './expiry.job.js';
 export { runMaintenance, runTenantMaintenance, type MaintenanceOptions, type TenantMaintenance } from './maintenance.service.js';
-// members: show `tier: {code, name}`; a new member's starting tier; balances from elsewhere
-export { tierNames, startingTier, loyaltySummary, reconcile, tierChangesSince, type LoyaltySummary, type ReconcileReport, type TierChangeItem } from './queries.js';
+// members: show `tier: {code, name}`, a new member's starting tier, balances brought from
+// elsewhere; messaging: the 666 reply, tier changes for care messages, expiry reminders
+export {
+  tierNames,
+  startingTier,
+  loyaltySummary,
+  reconcile,
+  tierChangesSince,
+  membersAboutToLosePoints,
+  type LoyaltySummary,
+  type ReconcileReport,
+  type TierChangeItem,
+  type ExpiringItem,
+} from './queries.js';
 export { recordOpeningBalances, type OpeningBalance } from './balance.service.js';
 export type { Tier, LoyaltyRules } from './config.rules.js';
 export type { TierRef, MemberBalances } from './views.js';

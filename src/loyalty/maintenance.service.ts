@@ -133,7 +133,7 @@ export async function runTenantMaintenance(pool: pg.Pool, tenantId: string, opts
 
 /** The job: every active tenant, one after the other. */
 export async function runMaintenance(pool: pg.Pool, opts: MaintenanceOptions = {}): Promise<{ tenants: number; ledgerEntries: number; pointsExpired: number }> {
-  const { rows } = await pool.query<{ id: string }>(`SELECT id::text FROM tenants WHERE status = 'active' ORDER BY id`);
+  const { rows } = await pool.query<{ id: string }>(`SELECT t.id::text FROM tenants t WHERE t.status = 'active' ORDER BY t.id`);
   let ledgerEntries = 0;
   let pointsExpired = 0;
   for (const t of rows) {

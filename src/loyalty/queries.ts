@@ -64,10 +64,12 @@ export async function listLedger(tx: LoyaltyTx, memberId: string, q: { kind?: st
   const before = decodeCursor(q.cursor);
   const rows = await tx.query(
     'loyalty_ledger_page',
-    `SELECT id::text, kind, delta, balance_after, principal_delta, bonus_delta, cause, reason, ref_type, ref_id::text, rule_version, actor_name, created_at
-       FROM loyalty_ledger
-      WHERE tenant_id = $1 AND member_id = $2::bigint AND ($3::text IS NULL OR kind = $3) AND ($4::bigint IS NULL OR id < $4)
-      ORDER BY id DESC LIMIT $5`,
+    // (qualified: a bare `id` in ORDER BY would sort by the text output column)
+    `SELECT l.id::text, l.kind, l.delta, l.balance_after, l.principal_delta, l.bonus_delta, l.cause, l.reason, l.ref_type, l.ref_id::text,
+            l.rule_version, l.actor_name, l.created_at
+       FROM loyalty_ledger l
+      WHERE l.tenant_id = $1 AND l.member_id = $2::bigint AND ($3::text IS NULL OR l.kind = $3) AND ($4::bigint IS NULL OR l.id < $4)
+      ORDER BY l.id DESC LIMIT $5`,
     [tx.tenantId, memberId, q.kind ?? null, before, q.limit + 1],
   );
   const items = rows.slice(0, q.limit).map((r) => ({
@@ -160,9 +162,10 @@ export async function getTransaction(tx: LoyaltyTx, id: string): Promise<Transac
   if (!r) throw notFound('Transaction');
   const refunds = await tx.query(
     'loyalty_tx_refunds',
-    `SELECT id::text, amount_fen, points_reversed - points_shortfall AS points_reversed, tier_points_reversed - tier_points_shortfall AS tier_points_reversed,
-            points_returned, sv_principal_returned_fen + sv_bonus_returned_fen AS sv, reason, actor_name, created_at
-       FROM loyalty_refunds WHERE tenant_id = $1 AND transaction_id = $2::bigint ORDER BY id`,
+    `SELECT r.id::text, r.amount_fen, r.points_reversed - r.points_shortfall AS points_reversed,
+            r.tier_points_reversed - r.tier_points_shortfall AS tier_points_reversed, r.points_returned,
+            r.sv_principal_returned_fen + r.sv_bonus_returned_fen AS sv, r.reason, r.actor_name, r.created_at
+       FROM loyalty_refunds r WHERE r.tenant_id = $1 AND r.transaction_id = $2::bigint ORDER BY r.id`,
     [tx.tenantId, id],
   );
   return {
@@ -209,10 +212,10 @@ export async function listTierChanges(tx: LoyaltyTx, q: { memberId?: string; lim
   const ascending = q.afterId !== undefined;
   const rows = await tx.query(
     ascending ? 'loyalty_tier_changes_feed' : 'loyalty_tier_changes_page',
-    `SELECT id::text, member_id::text, from_code, to_code, direction, cause, reason, ref_type, ref_id::text, actor_name, created_at
-       FROM loyalty_tier_changes
-      WHERE tenant_id = $1 AND ($2::bigint IS NULL OR member_id = $2) AND ${ascending ? 'id > $3::bigint' : '($3::bigint IS NULL OR id < $3)'}
-      ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $4`,
+    `SELECT c.id::text, c.member_id::text, c.from_code, c.to_code, c.direction, c.cause, c.reason, c.ref_type, c.ref_id::text, c.actor_name, c.created_at
+       FROM loyalty_tier_changes c
+      WHERE c.tenant_id = $1 AND ($2::bigint IS NULL OR c.member_id = $2) AND ${ascending ? 'c.id > $3::bigint' : '($3::bigint IS NULL OR c.id < $3)'}
+      ORDER BY c.id ${ascending ? 'ASC' : 'DESC'} LIMIT $4`,
     [tx.tenantId, q.memberId ?? null, ascending ? q.afterId : before, q.limit + 1],
   );
   const items = rows.slice(0, q.limit).map((r) => ({
@@ -432,6 +435,10 @@ export const startingTier = (tx: Tx, tenantId: string) => startingTierOf(fromDri
 
 /** Points, tier and stored value of a member (the SMS `666` reply, the member page). */
 export const loyaltySummary = (tx: Tx, tenantId: string, memberId: string, now?: Date) => loyaltySummaryOf(fromDrizzle(tx, tenantId), memberId, now);
+
+/** Members about to lose reward points (reminder messages). */
+export const membersAboutToLosePoints = (tx: Tx, tenantId: string, q: { withinDays: number; limit: number; cursor?: string }, now?: Date) =>
+  listExpiring(fromDrizzle(tx, tenantId), q, now);
 
 /** Tier changes after `afterId`, oldest first: the feed that care messages follow. */
 export const tierChangesSince = (tx: Tx, tenantId: string, afterId: string, limit = 100) =>

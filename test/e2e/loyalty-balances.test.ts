@@ -5,7 +5,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordOpeningBalances } from '../../src/loyalty/index.js';
+import { loyaltySummary, membersAboutToLosePoints, recordOpeningBalances, startingTier, tierChangesSince, tierNames } from '../../src/loyalty/index.js';
+import { withTenant } from '../../src/platform/db/with-tenant.js';
 import { client, createTenant, login, loginAdmin, type Client } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -195,7 +196,9 @@ describe('ledgers', () => {
     const page2 = await api.get(`/api/v1/members/${m.id}/ledger?limit=4&cursor=${all.body.nextCursor}`);
     const page3 = await api.get(`/api/v1/members/${m.id}/ledger?limit=4&cursor=${page2.body.nextCursor}`);
     expect(page3.body.nextCursor).toBeNull();
-    expect([...all.body.items, ...page2.body.items, ...page3.body.items]).toHaveLength(10);
+    const ids = [...all.body.items, ...page2.body.items, ...page3.body.items].map((e: any) => Number(e.id));
+    expect(ids).toHaveLength(10);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a)); // numeric order, also across 99 → 100
     const tier = await api.get(`/api/v1/members/${m.id}/ledger?kind=tier_points`);
     expect(tier.body.items.map((e: any) => e.balanceAfter)).toEqual([150, 100, 60, 30, 10]);
     expect((await api.get(`/api/v1/members/${m.id}/ledger?kind=coins`)).status).toBe(400);
@@ -257,6 +260,30 @@ describe('opening balances (member import)', () => {
     await expect(recordOpeningBalances(server.database.pool, tenantId, importer, [{ memberId: a.id, points: -501 }])).rejects.toMatchObject({ status: 409 });
     expect(await balances(a.id)).toMatchObject({ points: 500 });
     await reconcileOk();
+  });
+});
+
+describe('for other capabilities', () => {
+  it('answers tier names, the starting tier, summaries, the tier-change feed and expiry reminders inside a drizzle transaction', async () => {
+    const db = server.database.db;
+    expect(await withTenant(db, tenantId, (tx) => tierNames(tx, tenantId))).toEqual({ SILVER: '银卡', GOLD: '金卡' });
+    expect(await withTenant(db, tenantId, (tx) => startingTier(tx, tenantId))).toBe('SILVER');
+    const m = await newMember();
+    await buy(m.id, 120_000);
+    const summary = await withTenant(db, tenantId, (tx) => loyaltySummary(tx, tenantId, m.id));
+    expect(summary).toMatchObject({ memberId: m.id, points: 1_200, tierPoints: 1_200, storedValueFen: 0, tier: { code: 'GOLD', name: '金卡' }, nextTier: null, period: null, expiring: [] });
+    const feed = await withTenant(db, tenantId, (tx) => tierChangesSince(tx, tenantId, '0', 1_000));
+    expect(feed.filter((c) => c.memberId === m.id).map((c) => c.to?.code)).toEqual(['GOLD']);
+    expect(feed.map((c) => Number(c.id))).toEqual([...feed.map((c) => Number(c.id))].sort((a, b) => a - b));
+    // and the newest-first list is in numeric order too (ids cross 9 → 10 here)
+    const newest = (await api.get('/api/v1/loyalty/tier-changes?limit=500')).body.items.map((c: any) => Number(c.id));
+    expect(newest.length).toBeGreaterThan(10);
+    expect(newest).toEqual([...newest].sort((a: number, b: number) => b - a));
+    const last = feed[feed.length - 1]!.id;
+    expect(await withTenant(db, tenantId, (tx) => tierChangesSince(tx, tenantId, last))).toEqual([]);
+    expect((await withTenant(db, tenantId, (tx) => membersAboutToLosePoints(tx, tenantId, { withinDays: 30, limit: 10 }))).items).toEqual([]);
+    // another tenant's member is not found from this tenant
+    await expect(withTenant(db, tenantId, (tx) => loyaltySummary(tx, tenantId, '99999999'))).rejects.toMatchObject({ status: 404 });
   });
 });
 
