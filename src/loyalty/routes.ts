@@ -81,6 +81,10 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
       '/transactions/:id/refund',
       {
         config: { access: 'tenant', permission: 'loyalty.write' },
+        // a full refund may come without a body
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) (request as { body: unknown }).body = {};
+        },
         schema: { tags, summary: 'Refund a purchase in full (no amount) or in part', params: IdParams, headers: S.IdemHeaders, body: S.RefundBody, response: { 201: S.RefundSchema } },
       },
       async (request, reply) => {

@@ -14,6 +14,7 @@ let server: TestServer;
 let api: Client;
 let other: Client;
 let tenantId: string;
+let token: string;
 let owner: pg.Client;
 let phoneSeq = 0;
 
@@ -44,6 +45,7 @@ beforeAll(async () => {
   const spa = await createTenant(server.baseUrl, adminToken, 'spa', '51');
   api = spa.api;
   tenantId = spa.tenant.id;
+  token = spa.token;
   other = (await createTenant(server.baseUrl, adminToken, 'gym', '52')).api;
   owner = new pg.Client({ connectionString: server.database.url });
   await owner.connect();
@@ -141,6 +143,11 @@ describe('refunds', () => {
     expect(rest.body).toMatchObject({ amountFen: 5_000, refundedFen: 20_000, pointsReversed: 50, storedValueReturnedFen: 2_700 });
     expect(rest.body.member).toMatchObject({ points: 900, tierPoints: 900, storedValueFen: 54_000, storedPrincipalFen: 50_000, storedBonusFen: 4_000 });
     expect((await refund(p.body.id)).status).toBe(409);
+    // a POS may send no body at all for a full refund
+    const bare = await buy(m.id, 1_000);
+    const noBody = await fetch(`${server.baseUrl}/api/v1/transactions/${bare.body.id}/refund`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(noBody.status).toBe(201);
+    expect(await noBody.json()).toMatchObject({ amountFen: 1_000, refundedFen: 1_000 });
 
     const detail = await api.get(`/api/v1/transactions/${p.body.id}`);
     expect(detail.body.refundedFen).toBe(20_000);
