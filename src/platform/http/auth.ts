@@ -50,76 +50,39 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-async function inTenant<T>(pool: pg.Pool, tenantId: string, text: string, values: unknown[]): Promise<T[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
-    const res = await client.query(text, values);
-    await client.query('COMMIT');
-    return res.rows as T[];
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
-
-interface OperatorRow {
-  id: string;
+interface SessionRow {
+  principal: 'platform' | 'operator';
+  tenant_id: string | null;
+  user_id: string;
+  csrf_token: string;
   name: string;
   username: string;
-  role_code: string;
-  role_name: string;
+  role_code: string | null;
+  role_name: string | null;
   permissions: string[];
-  path: string;
-  org_node_id: string;
+  path: string | null;
+  org_node_id: string | null;
+  slug: string | null;
 }
 
-async function operatorPrincipal(pool: pg.Pool, tenantId: string, userId: string, sessionHash: Buffer): Promise<Principal | null> {
-  const rows = await inTenant<OperatorRow & { slug: string }>(
-    pool,
-    tenantId,
-    `select o.id::text, o.name, o.username, r.code as role_code, r.name as role_name, r.permissions, n.path, o.org_node_id::text, t.slug
-       from operators o
-       join roles r on r.tenant_id = o.tenant_id and r.id = o.role_id
-       join org_nodes n on n.tenant_id = o.tenant_id and n.id = o.org_node_id
-       join tenants t on t.id = o.tenant_id
-      where o.tenant_id = $1 and o.id = $2 and o.status = 'active' and t.status = 'active'`,
-    [tenantId, userId],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    kind: 'operator',
-    id: row.id,
-    name: row.name || row.username,
-    username: row.username,
-    role: { code: row.role_code, name: row.role_name },
-    tenantId,
-    tenantSlug: row.slug,
-    permissions: new Set(row.permissions.filter(isPermission)),
-    scopePath: row.path,
-    orgNodeId: row.org_node_id,
-    sessionHash,
-  };
-}
+// One round trip each (migrations/0006_auth_fast_path.sql); named, so PostgreSQL keeps the plan.
+const SESSION_QUERY = {
+  name: 'auth_session',
+  text: `select principal, tenant_id::text, user_id::text, csrf_token, name, username, role_code, role_name,
+                permissions, path, org_node_id::text, slug from auth_session($1)`,
+};
+const API_KEY_QUERY = {
+  name: 'auth_api_key',
+  text: 'select id::text, name, permissions, path, slug from auth_api_key($1, $2)',
+};
 
 async function apiKeyPrincipal(pool: pg.Pool, key: string): Promise<Principal | null> {
   const parsed = parseApiKey(key);
   if (!parsed) return null;
-  const rows = await inTenant<{ id: string; name: string; permissions: string[]; path: string; slug: string }>(
-    pool,
-    parsed.tenantId,
-    `update api_keys k set last_used_at = now()
-       from org_nodes n, tenants t
-      where k.tenant_id = $1 and k.key_hash = $2 and k.revoked_at is null
-        and n.tenant_id = k.tenant_id and n.parent_id is null
-        and t.id = k.tenant_id and t.status = 'active'
-      returning k.id::text, k.name, k.permissions, n.path, t.slug`,
-    [parsed.tenantId, tokenHash(key)],
-  );
+  const { rows } = await pool.query<{ id: string; name: string; permissions: string[]; path: string; slug: string }>({
+    ...API_KEY_QUERY,
+    values: [parsed.tenantId, tokenHash(key)],
+  });
   const row = rows[0];
   if (!row) return null;
   return {
@@ -154,27 +117,20 @@ export async function resolvePrincipal(pool: pg.Pool, request: FastifyRequest): 
   if (token.startsWith('mdk_')) return apiKeyPrincipal(pool, token);
 
   const hash = tokenHash(token);
-  const { rows } = await pool.query<{ principal: 'platform' | 'operator'; tenant_id: string | null; user_id: string; csrf_token: string }>(
-    `select principal, tenant_id::text, user_id::text, csrf_token from auth_sessions
-      where token_hash = $1 and revoked_at is null and expires_at > now()`,
-    [hash],
-  );
-  const session = rows[0];
-  if (!session) return null;
+  const { rows } = await pool.query<SessionRow>({ ...SESSION_QUERY, values: [hash] });
+  const row = rows[0];
+  if (!row) return null;
   // A cookie travels with cross-site requests; a header the page must read from our own
   // cookie does not. Bearer tokens are not sent automatically, so they need no such check.
-  if (viaCookie && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== session.csrf_token) {
+  if (viaCookie && !SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== row.csrf_token) {
     throw new AppError(403, 'csrf', 'Missing or wrong CSRF token (send the md_csrf cookie value in the X-CSRF-Token header)');
   }
-  if (session.principal === 'platform') {
-    const users = await pool.query<{ username: string }>('select username from platform_users where id = $1', [session.user_id]);
-    const user = users.rows[0];
-    if (!user) return null;
+  if (row.principal === 'platform') {
     return {
       kind: 'platform',
-      id: session.user_id,
-      name: user.username,
-      username: user.username,
+      id: row.user_id,
+      name: row.username,
+      username: row.username,
       role: null,
       tenantId: null,
       tenantSlug: null,
@@ -184,7 +140,19 @@ export async function resolvePrincipal(pool: pg.Pool, request: FastifyRequest): 
       sessionHash: hash,
     };
   }
-  return operatorPrincipal(pool, session.tenant_id!, session.user_id, hash);
+  return {
+    kind: 'operator',
+    id: row.user_id,
+    name: row.name || row.username,
+    username: row.username,
+    role: { code: row.role_code!, name: row.role_name! },
+    tenantId: row.tenant_id,
+    tenantSlug: row.slug,
+    permissions: new Set(row.permissions.filter(isPermission)),
+    scopePath: row.path,
+    orgNodeId: row.org_node_id,
+    sessionHash: hash,
+  };
 }
 
 /** Installs the access check every route declares in `config.access` (default: tenant). */
