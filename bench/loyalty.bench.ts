@@ -346,6 +346,10 @@ async function expiryFigures(ctx: BenchContext, server: ServerHandle, ownerUrl: 
     if (first.expiryMembers !== members || first.pointsExpired !== members * 600) {
       throw new Error(`expiry: expected ${members} members and ${members * 600} points, got ${JSON.stringify(first)}`);
     }
+    const wrong = await inLoyaltyTx(database.pool, merchant.id, (tx) =>
+      tx.query<{ n: number }>(null, `SELECT count(*)::int AS n FROM members WHERE tenant_id = $1 AND points <> 400`, [merchant.id]),
+    );
+    if (wrong[0]!.n !== 0) throw new Error(`expiry: ${wrong[0]!.n} members do not hold the 400 points left after expiry`);
     const t2 = performance.now();
     const second = await runTenantMaintenance(database.pool, merchant.id, { batchSize: 5_000 });
     const secondS = (performance.now() - t2) / 1000;

@@ -78,7 +78,8 @@ export async function runTenantMaintenance(pool: pg.Pool, tenantId: string, opts
           return 0;
         }
         const members = rows.map(memberFromRow);
-        out.pointsExpired += await processBatch(members, tx);
+        const expired = await processBatch(members, tx);
+        out.pointsExpired += expired;
         after = members[members.length - 1]!.id;
         return members.length;
       });
@@ -102,7 +103,9 @@ export async function runTenantMaintenance(pool: pg.Pool, tenantId: string, opts
         );
         if (rows.length === 0) return 0;
         const members = rows.map(memberFromRow);
-        out.pointsExpired += await processBatch(members, tx);
+        // (not `out.x += await …`: that reads x before the await and loses the other worker's adds)
+        const expired = await processBatch(members, tx);
+        out.pointsExpired += expired;
         return members.length;
       });
       out.expiryMembers += n;

@@ -112,6 +112,18 @@ describe('rolling expiry of lots', () => {
     await reconcile(t.api);
   });
 
+  it('counts what two workers in small batches expired, exactly', async () => {
+    const t = await tenant('many', '78');
+    await t.api.put('/api/v1/loyalty/rules', { expiry: { mode: 'rolling', months: 1 } });
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await newMember(t.api));
+    for (const m of ids) await buyAt(t.id, m, 10_000, at('2026-01-05T12:00:00+08:00'));
+    const run = await runTenantMaintenance(server.database.pool, t.id, { now: at('2026-03-01T00:00:00+08:00'), batchSize: 2, workers: 2 });
+    expect(run).toMatchObject({ expiryMembers: 12, pointsExpired: 1_200, ledgerEntries: 12 });
+    for (const m of ids) expect(await member(m)).toMatchObject({ points: 0, points_expire_at: null });
+    await reconcile(t.api);
+  });
+
   it('a movement expires what is due itself when the job has not run', async () => {
     const t = await tenant('lazy', '72');
     await t.api.put('/api/v1/loyalty/rules', { expiry: { mode: 'rolling', months: 1 } });
