@@ -4,6 +4,7 @@ import type { Config } from '../server/config.js';
 import type { Database } from '../platform/db/client.js';
 import { withTenant } from '../platform/db/with-tenant.js';
 import { tenantActor } from '../platform/http/auth.js';
+import { inTenant } from '../platform/http/tenant-tx.js';
 import { PageQuery, pageOf } from '../platform/http/pagination.js';
 import { IdParams, IdString, Timestamp } from '../platform/http/schemas.js';
 import * as apps from './applications.service.js';
@@ -186,8 +187,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => svc.lookupMember(tx, actor, request.query.key));
+        return inTenant(db, request, (tx, actor) => svc.lookupMember(tx, actor, request.query.key));
       },
     );
 
@@ -196,8 +196,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
       '/members/settings',
       { config: { access: 'tenant', permission: 'members.read' }, schema: { tags, summary: 'Card-number plan and joining review', response: { 200: Settings } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => cfg.getSettings(tx, actor.tenantId));
+        return inTenant(db, request, (tx, actor) => cfg.getSettings(tx, actor.tenantId));
       },
     );
     app.put(
@@ -221,8 +220,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => cfg.putSettings(tx, actor, request.body));
+        return inTenant(db, request, (tx, actor) => cfg.putSettings(tx, actor, request.body));
       },
     );
 
@@ -258,8 +256,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        return reply.status(201).send(await withTenant(db, actor.tenantId, (tx) => cfg.addPoolBatch(tx, actor, request.body)));
+        return reply.status(201).send(await inTenant(db, request, (tx, actor) => cfg.addPoolBatch(tx, actor, request.body)));
       },
     );
     app.post(
@@ -274,8 +271,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        return reply.status(201).send(await withTenant(db, actor.tenantId, (tx) => cfg.addPoolNumber(tx, actor, request.body)));
+        return reply.status(201).send(await inTenant(db, request, (tx, actor) => cfg.addPoolNumber(tx, actor, request.body)));
       },
     );
     app.get(
@@ -314,8 +310,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => cfg.poolCounts(tx, actor.tenantId));
+        return inTenant(db, request, (tx, actor) => cfg.poolCounts(tx, actor.tenantId));
       },
     );
 
@@ -324,8 +319,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
       '/members/attributes',
       { config: { access: 'tenant', permission: 'members.read' }, schema: { tags, summary: 'Merchant-defined member attributes, in form order', response: { 200: pageOf(AttributeDef) } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return wholeList(await withTenant(db, actor.tenantId, (tx) => cfg.listAttributeDefs(tx, actor.tenantId)));
+        return wholeList(await inTenant(db, request, (tx, actor) => cfg.listAttributeDefs(tx, actor.tenantId)));
       },
     );
     app.post(
@@ -375,8 +369,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => cfg.updateAttributeDef(tx, actor, request.params.key, request.body));
+        return inTenant(db, request, (tx, actor) => cfg.updateAttributeDef(tx, actor, request.params.key, request.body));
       },
     );
     app.delete(
@@ -391,8 +384,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        await withTenant(db, actor.tenantId, (tx) => cfg.deleteAttributeDef(tx, actor, request.params.key, { purge: request.query.purge }));
+        await inTenant(db, request, (tx, actor) => cfg.deleteAttributeDef(tx, actor, request.params.key, { purge: request.query.purge }));
         return reply.status(204).send();
       },
     );
@@ -405,8 +397,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         schema: { tags, summary: 'Tags in use, with member counts', response: { 200: pageOf(Type.Object({ tag: Type.String(), count: Type.Integer() })) } },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return wholeList(await withTenant(db, actor.tenantId, (tx) => cfg.listTags(tx, actor.tenantId)));
+        return wholeList(await inTenant(db, request, (tx, actor) => cfg.listTags(tx, actor.tenantId)));
       },
     );
 
@@ -415,8 +406,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
       '/members/:id',
       { config: { access: 'tenant', permission: 'members.read' }, schema: { tags, params: IdParams, response: { 200: Member } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => svc.getMember(tx, actor, request.params.id));
+        return inTenant(db, request, (tx, actor) => svc.getMember(tx, actor, request.params.id));
       },
     );
     app.patch(
@@ -444,8 +434,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => svc.updateMember(tx, actor, request.params.id, request.body));
+        return inTenant(db, request, (tx, actor) => svc.updateMember(tx, actor, request.params.id, request.body));
       },
     );
     app.post(
@@ -461,8 +450,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => svc.changePhone(tx, actor, request.params.id, request.body));
+        return inTenant(db, request, (tx, actor) => svc.changePhone(tx, actor, request.params.id, request.body));
       },
     );
     app.get(
@@ -472,8 +460,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         schema: { tags, summary: 'Change history, newest first', params: IdParams, querystring: Type.Object(PageQuery, strict), response: { 200: pageOf(Change) } },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => svc.listChanges(tx, actor, request.params.id, { limit: request.query.limit ?? 50, cursor: request.query.cursor }));
+        return inTenant(db, request, (tx, actor) => svc.listChanges(tx, actor, request.params.id, { limit: request.query.limit ?? 50, cursor: request.query.cursor }));
       },
     );
 
@@ -524,8 +511,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
       '/member-applications/:id',
       { config: { access: 'tenant', permission: 'members.read' }, schema: { tags: appTags, params: IdParams, response: { 200: Application } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => apps.getApplication(tx, actor, request.params.id));
+        return inTenant(db, request, (tx, actor) => apps.getApplication(tx, actor, request.params.id));
       },
     );
     app.post(
@@ -541,8 +527,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => apps.approveApplication(tx, actor, request.params.id, { cardNo: request.body?.cardNo }));
+        return inTenant(db, request, (tx, actor) => apps.approveApplication(tx, actor, request.params.id, { cardNo: request.body?.cardNo }));
       },
     );
     app.post(
@@ -557,8 +542,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => apps.rejectApplication(tx, actor, request.params.id, request.body.reason));
+        return inTenant(db, request, (tx, actor) => apps.rejectApplication(tx, actor, request.params.id, request.body.reason));
       },
     );
   };

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -40,12 +41,24 @@ export function memberExportRoutes(deps: { database: Database }): FastifyPluginA
         const { format = 'csv', lang = 'zh', ...filter } = request.query;
         // the query is built (and a bad filter rejected) before the first byte goes out
         const prepared = await prepareExport(database, actor, filter);
+        // `produced` is what the exporter writes; `out` goes to the client and ends only after the
+        // audit entry is committed, so whoever holds a finished file can find it in the log.
+        const produced = new PassThrough({ highWaterMark: 256 * 1024 });
         const out = new PassThrough({ highWaterMark: 256 * 1024 });
+        produced.pipe(out, { end: false });
+        produced.on('error', (err) => out.destroy(err));
         const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
         const fileName = `members-${stamp}.${format}`;
-        void streamExport(database, actor, prepared, format, lang, out)
-          .then(({ rows, complete }) => auditExport(database, actor, { format, filter, rows, masked: !prepared.canSeePii, complete }))
-          .catch((err: unknown) => request.log.error({ err }, 'member export: audit entry not written'));
+        void streamExport(database, actor, prepared, format, lang, produced)
+          .then(async ({ rows, complete }) => {
+            if (complete && !produced.readableEnded) await once(produced, 'end');
+            await auditExport(database, actor, { format, filter, rows, masked: !prepared.canSeePii, complete });
+            out.end();
+          })
+          .catch((err: unknown) => {
+            request.log.error({ err }, 'member export: audit entry not written');
+            out.destroy(err instanceof Error ? err : new Error(String(err)));
+          });
         return reply
           .header('content-disposition', `attachment; filename="${fileName}"`)
           .header('cache-control', 'no-store')

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../../server/config.js';
 import type { Database } from '../db/client.js';
-import { withTenant } from '../db/with-tenant.js';
+import { inTenant } from '../http/tenant-tx.js';
 import { CSRF_COOKIE, SESSION_COOKIE, tenantActor } from '../http/auth.js';
 import { PageQuery, pageOf } from '../http/pagination.js';
 import { IdParams, IdString, Timestamp } from '../http/schemas.js';
@@ -245,8 +245,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
       '/org/nodes',
       { config: { access: 'tenant', permission: 'org.read' }, schema: { tags: ['org'], response: { 200: pageOf(OrgNode) } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return wholeList(await withTenant(db, actor.tenantId, (tx) => org.listNodes(tx, actor)));
+        return wholeList(await inTenant(db, request, (tx, actor) => org.listNodes(tx, actor)));
       },
     );
     app.post(
@@ -263,16 +262,14 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        return reply.status(201).send(await withTenant(db, actor.tenantId, (tx) => org.createNode(tx, actor, request.body)));
+        return reply.status(201).send(await inTenant(db, request, (tx, actor) => org.createNode(tx, actor, request.body)));
       },
     );
     app.get(
       '/org/nodes/:id',
       { config: { access: 'tenant', permission: 'org.read' }, schema: { tags: ['org'], params: IdParams, response: { 200: OrgNode } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => org.getNode(tx, actor, request.params.id));
+        return inTenant(db, request, (tx, actor) => org.getNode(tx, actor, request.params.id));
       },
     );
     app.patch(
@@ -287,16 +284,14 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => org.updateNode(tx, actor, request.params.id, request.body));
+        return inTenant(db, request, (tx, actor) => org.updateNode(tx, actor, request.params.id, request.body));
       },
     );
     app.delete(
       '/org/nodes/:id',
       { config: { access: 'tenant', permission: 'org.manage' }, schema: { tags: ['org'], params: IdParams } },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        await withTenant(db, actor.tenantId, (tx) => org.deleteNode(tx, actor, request.params.id));
+        await inTenant(db, request, (tx, actor) => org.deleteNode(tx, actor, request.params.id));
         return reply.status(204).send();
       },
     );
@@ -306,8 +301,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
       '/roles',
       { config: { access: 'tenant', permission: ['operators.manage', 'roles.manage'] }, schema: { tags: ['operators'], response: { 200: pageOf(Role) } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return wholeList(await withTenant(db, actor.tenantId, (tx) => ops.listRoles(tx, actor)));
+        return wholeList(await inTenant(db, request, (tx, actor) => ops.listRoles(tx, actor)));
       },
     );
     app.post(
@@ -321,16 +315,14 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        return reply.status(201).send(await withTenant(db, actor.tenantId, (tx) => ops.createRole(tx, actor, request.body)));
+        return reply.status(201).send(await inTenant(db, request, (tx, actor) => ops.createRole(tx, actor, request.body)));
       },
     );
     app.get(
       '/roles/:id',
       { config: { access: 'tenant', permission: ['operators.manage', 'roles.manage'] }, schema: { tags: ['operators'], params: IdParams, response: { 200: Role } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => ops.getRole(tx, actor, request.params.id));
+        return inTenant(db, request, (tx, actor) => ops.getRole(tx, actor, request.params.id));
       },
     );
     app.patch(
@@ -345,16 +337,14 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => ops.updateRole(tx, actor, request.params.id, request.body));
+        return inTenant(db, request, (tx, actor) => ops.updateRole(tx, actor, request.params.id, request.body));
       },
     );
     app.delete(
       '/roles/:id',
       { config: { access: 'tenant', permission: 'roles.manage' }, schema: { tags: ['operators'], params: IdParams } },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        await withTenant(db, actor.tenantId, (tx) => ops.deleteRole(tx, actor, request.params.id));
+        await inTenant(db, request, (tx, actor) => ops.deleteRole(tx, actor, request.params.id));
         return reply.status(204).send();
       },
     );
@@ -364,8 +354,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
       '/operators',
       { config: { access: 'tenant', permission: 'operators.manage' }, schema: { tags: ['operators'], response: { 200: pageOf(Operator) } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return wholeList(await withTenant(db, actor.tenantId, (tx) => ops.listOperators(tx, actor)));
+        return wholeList(await inTenant(db, request, (tx, actor) => ops.listOperators(tx, actor)));
       },
     );
     app.post(
@@ -379,16 +368,14 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        return reply.status(201).send(await withTenant(db, actor.tenantId, (tx) => ops.createOperator(tx, actor, request.body)));
+        return reply.status(201).send(await inTenant(db, request, (tx, actor) => ops.createOperator(tx, actor, request.body)));
       },
     );
     app.get(
       '/operators/:id',
       { config: { access: 'tenant', permission: 'operators.manage' }, schema: { tags: ['operators'], params: IdParams, response: { 200: Operator } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => ops.getOperator(tx, actor, request.params.id));
+        return inTenant(db, request, (tx, actor) => ops.getOperator(tx, actor, request.params.id));
       },
     );
     app.patch(
@@ -412,8 +399,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) => ops.updateOperator(tx, actor, request.params.id, request.body));
+        return inTenant(db, request, (tx, actor) => ops.updateOperator(tx, actor, request.params.id, request.body));
       },
     );
 
@@ -422,8 +408,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
       '/api-keys',
       { config: { access: 'tenant', permission: 'apikeys.manage' }, schema: { tags: ['api-keys'], response: { 200: pageOf(ApiKey) } } },
       async (request) => {
-        const actor = tenantActor(request);
-        return wholeList(await withTenant(db, actor.tenantId, (tx) => ops.listApiKeys(tx, actor)));
+        return wholeList(await inTenant(db, request, (tx, actor) => ops.listApiKeys(tx, actor)));
       },
     );
     app.post(
@@ -437,16 +422,14 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        return reply.status(201).send(await withTenant(db, actor.tenantId, (tx) => ops.createApiKey(tx, actor, request.body)));
+        return reply.status(201).send(await inTenant(db, request, (tx, actor) => ops.createApiKey(tx, actor, request.body)));
       },
     );
     app.delete(
       '/api-keys/:id',
       { config: { access: 'tenant', permission: 'apikeys.manage' }, schema: { tags: ['api-keys'], params: IdParams } },
       async (request, reply) => {
-        const actor = tenantActor(request);
-        await withTenant(db, actor.tenantId, (tx) => ops.revokeApiKey(tx, actor, request.params.id));
+        await inTenant(db, request, (tx, actor) => ops.revokeApiKey(tx, actor, request.params.id));
         return reply.status(204).send();
       },
     );
@@ -463,8 +446,7 @@ export function tenancyRoutes(deps: { database: Database; config: Readonly<Confi
         },
       },
       async (request) => {
-        const actor = tenantActor(request);
-        return withTenant(db, actor.tenantId, (tx) =>
+        return inTenant(db, request, (tx, actor) =>
           listAudit(tx, actor.tenantId, { action: request.query.action, limit: request.query.limit ?? 50, cursor: request.query.cursor }),
         );
       },
