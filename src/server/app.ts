@@ -43,7 +43,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app);
-  installInflightTracking(app);
   // Unknown query parameters are a 400 like unknown body fields: routes that declare no
   // querystring accept none.
   app.addHook('onRoute', (route) => {
@@ -72,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   installAuth(app, database.pool);
+  installInflightTracking(app);
   installMetrics(app);
 
   app.get('/healthz', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {

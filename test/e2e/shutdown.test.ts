@@ -12,7 +12,9 @@ describe('graceful shutdown', () => {
       body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
       signal: controller.signal,
     }).catch((e: Error) => e.name);
-    await new Promise((r) => setTimeout(r, 20));
+    // abort once its handler has started (drained(0) is false while a handler runs)
+    const deadline = Date.now() + 10_000;
+    while ((await server.app.drained(0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     controller.abort();
     expect(await abandoned).toBe('AbortError');
     await server.app.close();

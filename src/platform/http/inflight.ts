@@ -11,7 +11,9 @@ declare module 'fastify' {
 }
 
 /**
- * Counts requests between their first hook and their reply. `app.close()` stops accepting and
+ * Counts requests between the start of their handler and their reply (install it after the auth
+ * hook: a request is counted from its last preHandler, so one refused or abandoned earlier is
+ * never counted and never waited for). `app.close()` stops accepting and
  * waits for open sockets, but a handler whose client already went away (an abandoned login still
  * hashing) keeps running; shutdown waits for those too before it closes the database pool.
  */
@@ -25,7 +27,7 @@ export function installInflightTracking(app: FastifyInstance): void {
       waiters = [];
     }
   };
-  app.addHook('onRequest', async (request) => {
+  app.addHook('preHandler', async (request) => {
     inflight += 1;
     request.inflightCounted = true;
   });
