@@ -8,7 +8,8 @@ export default defineConfig({
     // parallel without seeing each other's rows. Two cores: two workers.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
+    // A limit, not a speed check: CLI spawns and property runs take long on a loaded 2-core machine.
+    testTimeout: 90_000,
     hookTimeout: 120_000,
     reporters: ['default'],
   },

@@ -4,7 +4,7 @@
  * Each is one transaction: member lock, upkeep, ledger batch, one write.
  */
 import type pg from 'pg';
-import { badRequest, notFound } from '../platform/http/problem.js';
+import { badRequest, conflict, notFound } from '../platform/http/problem.js';
 import { configAt, currentConfig, tenantTimezone } from './config.repo.js';
 import type { LoyaltyConfig } from './config.rules.js';
 import { inLoyaltyTx, type LoyaltyTx } from './db.js';
@@ -15,7 +15,7 @@ import { lotExpiry } from './period.rules.js';
 import { requireActive } from './purchase.service.js';
 import { rankOf, tierAfterDecrease, tierAfterEarn, tierDirection } from './tiers.rules.js';
 import { upkeep } from './upkeep.js';
-import { topUpBonus } from './value.rules.js';
+import { planCashOut, topUpBonus } from './value.rules.js';
 import { memberBalances, tierRef, type MemberBalances, type TierRef } from './views.js';
 
 type OperationKind = 'redemption' | 'adjustment' | 'top_up' | 'tier_override' | 'opening_balance';
@@ -80,7 +80,7 @@ async function movement<T>(
       const { body, doc } = await fn({ tx, head, m, cfg, batch, ref: { type: refType, id: head.docId } });
       batch.touch(m);
       if (idem) batch.remember(idem.key, idem.hash, 201, body);
-      await batch.write(tx, doc);
+      await batch.write(tx, doc, { commit: true });
       return { status: 201, body };
     },
     { lockKey: idem?.lockKey },
@@ -131,7 +131,7 @@ export async function adjustPoints(
     } else {
       batch.tierPoints(m, input.delta, 'adjust', ref, input.reason);
       const from = m.tierCode;
-      const state = { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints };
+      const state = { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints, spendFen: m.periodSpendFen };
       const to = input.delta > 0 ? tierAfterEarn(cfg.tiers, state) : tierAfterDecrease(cfg.tiers, state);
       if (batch.tier(m, to, tierDirection(cfg.tiers, from, to), 'adjustment', ref, input.reason)) tierChange = { from: tierRef(cfg.tiers, from), to: tierRef(cfg.tiers, to) };
     }
@@ -162,6 +162,47 @@ export async function topUp(pool: pg.Pool, tenantId: string, actor: LedgerActor,
     return {
       body: { id: head.docId, amountFen: input.amountFen, bonusFen, tender: input.tender, storedValueFen: m.principal + m.bonus, member: memberBalances(m, cfg.tiers) },
       doc: operationDoc('top_up', head.docId, m.id, { amountFen: input.amountFen, bonusFen, tender: input.tender }, null),
+    };
+  });
+}
+
+export interface CashOutResult {
+  id: string;
+  /** principal paid back to the member */
+  principalFen: number;
+  /** bonus that went with it */
+  bonusForfeitedFen: number;
+  reason: string;
+  storedValueFen: number;
+  member: MemberBalances;
+}
+
+/**
+ * Pays stored value back to the member (loyalty.adjust, audited): principal only, all of it when
+ * no amount is given; the bonus is forfeited in proportion (rules first: `planCashOut`). Recorded
+ * as an adjustment operation whose detail says `cash_out`; the ledger entry's cause is `cash_out`.
+ */
+export async function cashOut(
+  pool: pg.Pool,
+  tenantId: string,
+  actor: LedgerActor,
+  ip: string | null,
+  memberId: string,
+  input: { amountFen?: number; reason: string },
+  idem: IdempotencyRequest | null,
+  now = new Date(),
+) {
+  return movement<CashOutResult>(pool, tenantId, actor, memberId, idem, now, 'adjustment', async ({ tx, m, cfg, batch, ref, head }) => {
+    const amount = input.amountFen ?? m.principal;
+    if (m.principal === 0) throw conflict('The member has no stored principal to pay back', 'no_stored_principal');
+    if (amount > m.principal) throw conflict(`At most ${m.principal} fen of principal can be paid back`, 'exceeds_stored_principal');
+    const plan = planCashOut(m.principal, m.bonus, amount);
+    batch.storedValue(m, -plan.principalFen, -plan.bonusForfeitedFen, 'cash_out', ref, input.reason);
+    const detail = { kind: 'cash_out', principalFen: plan.principalFen, bonusForfeitedFen: plan.bonusForfeitedFen };
+    await auditLog(tx, actor, ip, 'loyalty.cash_out', m.id, { ...detail, reason: input.reason, operationId: head.docId });
+    return {
+      body: { id: head.docId, ...plan, reason: input.reason, storedValueFen: m.principal + m.bonus, member: memberBalances(m, cfg.tiers) },
+      doc: operationDoc('adjustment', head.docId, m.id, detail, input.reason),
     };
   });
 }
@@ -228,7 +269,7 @@ export async function recordOpeningBalances(pool: pg.Pool, tenantId: string, act
       batch.points(m, r.points ?? 0, 'opening', ref, { reason, expiresAt });
       batch.tierPoints(m, r.tierPoints ?? 0, 'opening', ref, reason);
       batch.storedValue(m, r.storedPrincipalFen ?? 0, r.storedBonusFen ?? 0, 'opening', ref, reason);
-      const to = tierAfterEarn(cfg.tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints });
+      const to = tierAfterEarn(cfg.tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints, spendFen: m.periodSpendFen });
       batch.tier(m, to, tierDirection(cfg.tiers, m.tierCode, to), 'opening_balance', null, reason);
       batch.touch(m);
     }

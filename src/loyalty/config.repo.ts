@@ -13,7 +13,7 @@ import { SYSTEM_ACTOR, type LedgerActor } from './ledger.repo.js';
 const caches = new WeakMap<object, Map<string, LoyaltyConfig>>();
 
 export function actorOf(actor: TenantActor | null): LedgerActor {
-  return actor ? { type: actor.type, id: actor.id, name: actor.name } : SYSTEM_ACTOR;
+  return actor ? { type: actor.type, id: actor.id, name: actor.name, scopePath: actor.scopePath } : SYSTEM_ACTOR;
 }
 
 /** The rules and tiers of a version (0 = defaults). */

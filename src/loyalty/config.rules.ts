@@ -10,6 +10,9 @@ export interface Tier {
   name: string;
   /** tier points of the current period (lifetime when there are no periods) */
   threshold: number;
+  /** optional second basis: spend (payable fen, less refunds) in the current period; the tier is
+   * reached when EITHER threshold is */
+  spendThresholdFen?: number;
   /** percent off, 0–100, up to two decimals */
   discountPct: number;
 }
@@ -158,6 +161,10 @@ export function validateTiers(tiers: Tier[]): FieldError[] {
     if (seen.has(t.code)) errors.push({ path: `body.${i}.code`, message: 'is used twice' });
     seen.add(t.code);
     if (i > 0 && t.threshold <= tiers[i - 1]!.threshold) errors.push({ path: `body.${i}.threshold`, message: 'must be higher than the previous tier' });
+    if (t.spendThresholdFen !== undefined) {
+      const lower = tiers.slice(0, i).filter((x) => x.spendThresholdFen !== undefined).at(-1);
+      if (lower && t.spendThresholdFen <= lower.spendThresholdFen!) errors.push({ path: `body.${i}.spendThresholdFen`, message: 'must be higher than that of a lower tier' });
+    }
     if (hundredths(t.discountPct) === null) errors.push({ path: `body.${i}.discountPct`, message: 'must have at most two decimals' });
   });
   return errors;

@@ -4,50 +4,125 @@
  * pooled client inside one tenant-bound transaction, in as few round trips as possible.
  */
 import type pg from 'pg';
+import { badRequest } from '../platform/http/problem.js';
 
 /** A transaction-bound client: pass it, never the pool, so every statement sees the tenant. */
 export interface LoyaltyTx {
   readonly tenantId: string;
   /** the pool the transaction came from: caches are kept per database */
   readonly scope: object;
-  query<R extends pg.QueryResultRow = any>(name: string | null, text: string, values?: unknown[]): Promise<R[]>;
+  /**
+   * Runs one statement. `opts.commit`: this is the transaction's last statement; COMMIT travels
+   * with it (the caller does nothing after it but return).
+   */
+  query<R extends pg.QueryResultRow = any>(name: string | null, text: string, values?: unknown[], opts?: { commit?: boolean }): Promise<R[]>;
+}
+
+/** Names of the SQL-level prepared statements (PREPARE) each connection holds. */
+const prepared = new WeakMap<pg.PoolClient, Set<string>>();
+
+/** A value as an SQL literal (E'' escaping, so it is safe whatever standard_conforming_strings says). */
+export function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Buffer.isBuffer(value)) return `E'\\\\x${value.toString('hex')}'`;
+  if (value instanceof Date) return quote(value.toISOString());
+  if (Array.isArray(value)) return quote(arrayLiteral(value));
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`sqlLiteral: ${value} is not a finite number`);
+    return quote(String(value));
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return quote(value);
+  return quote(JSON.stringify(value));
+}
+
+function quote(text: string): string {
+  // PostgreSQL text cannot hold NUL; the extended protocol would refuse it too
+  if (text.includes('\0')) throw badRequest('Text must not contain NUL characters');
+  const escaped = text.replace(/'/g, "''");
+  return text.includes('\\') ? `E'${escaped.replace(/\\/g, '\\\\')}'` : `'${escaped}'`;
+}
+
+function arrayLiteral(values: unknown[]): string {
+  const items = values.map((v) => {
+    if (v === null || v === undefined) return 'NULL';
+    if (Array.isArray(v)) return arrayLiteral(v);
+    const text = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  });
+  return `{${items.join(',')}}`;
 }
 
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure
 
 /**
  * Runs `fn` in one transaction bound to `tenantId` (RLS then shows only its rows). BEGIN, the
- * tenant setting and an optional transaction-scoped advisory lock travel in one round trip.
- * Deadlocks are retried a few times; everything else rolls back and rethrows.
+ * tenant setting and an optional transaction-scoped advisory lock travel with the transaction's
+ * first statement, and COMMIT with a statement marked `commit`: a purchase is two round trips
+ * (BEGIN … member lock; write … COMMIT). To share a round trip with other statements a named
+ * statement runs as SQL-level `EXECUTE name(literals)` of a statement PREPAREd once per
+ * connection (so its plan is cached like a protocol-level prepared statement's); unnamed ones
+ * run on their own. Deadlocks are retried a few times; everything else rolls back and rethrows.
  */
 export async function inLoyaltyTx<T>(pool: pg.Pool, tenantId: string, fn: (tx: LoyaltyTx) => Promise<T>, opts: { lockKey?: bigint } = {}): Promise<T> {
   if (!/^\d{1,18}$/.test(tenantId)) throw new Error(`inLoyaltyTx: invalid tenant id ${JSON.stringify(tenantId)}`);
+  // Literals only (a digit-string tenant id and a bigint).
+  const lock = opts.lockKey === undefined ? '' : `, pg_advisory_xact_lock(${BigInt.asIntN(64, opts.lockKey).toString()})`;
+  const begin = `BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true)${lock}`;
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let released = false;
+    let begun = false;
+    let committed = false;
     try {
-      // Literals only (a digit-string tenant id and a bigint): the simple protocol may carry
-      // several statements in one round trip.
-      const lock = opts.lockKey === undefined ? '' : `, pg_advisory_xact_lock(${BigInt.asIntN(64, opts.lockKey).toString()})`;
-      await client.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true)${lock}`);
       const tx: LoyaltyTx = {
         tenantId,
         scope: pool,
-        async query(name, text, values) {
-          const res = await client.query(name ? { name, text, values } : { text, values });
-          return res.rows;
+        async query(name, text, values = [], qopts = {}) {
+          if (committed) throw new Error('inLoyaltyTx: a statement after the one that committed');
+          const commit = qopts.commit === true;
+          if (!name) {
+            if (!begun) await client.query(begin);
+            begun = true;
+            const res = await client.query({ text, values });
+            if (commit) {
+              await client.query('COMMIT');
+              committed = true;
+            }
+            return res.rows;
+          }
+          if (begun && !commit) return (await client.query({ name, text, values })).rows;
+          const sqlName = `x_${name}`;
+          let names = prepared.get(client);
+          if (!names) prepared.set(client, (names = new Set()));
+          if (!names.has(sqlName)) {
+            // once per connection; PREPARE is not undone by a rollback
+            await client.query(`PREPARE ${sqlName} AS ${text}`);
+            names.add(sqlName);
+          }
+          const parts: string[] = [];
+          if (!begun) parts.push(begin);
+          parts.push(values.length ? `EXECUTE ${sqlName}(${values.map(sqlLiteral).join(', ')})` : `EXECUTE ${sqlName}`);
+          if (commit) parts.push('COMMIT');
+          begun = true;
+          const res = (await client.query(parts.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
+          if (commit) committed = true;
+          // the EXECUTE's result: the last one, or the one before COMMIT's
+          return (Array.isArray(res) ? res[res.length - (commit ? 2 : 1)]! : res).rows;
         },
       };
       const result = await fn(tx);
-      await client.query('COMMIT');
+      if (begun && !committed) await client.query('COMMIT');
       return result;
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        // the connection is broken: do not return it to the pool
-        client.release(true);
-        released = true;
+      if (begun && !committed) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          // the connection is broken: do not return it to the pool
+          client.release(true);
+          released = true;
+        }
       }
       const code = (err as { code?: string }).code;
       if (code && RETRYABLE.has(code) && attempt < 4) continue;

@@ -18,7 +18,18 @@ export interface LedgerActor {
   type: 'operator' | 'api_key' | 'system';
   id: string | null;
   name: string;
+  /** the org path of the actor's data scope ('/1/' or absent: the whole merchant) */
+  scopePath?: string;
 }
+
+/** The scope path when it is narrower than the whole merchant, else null. */
+export function narrowScope(actor: { scopePath?: string | null }): string | null {
+  const p = actor.scopePath;
+  return p && p.split('/').filter(Boolean).length > 1 ? p : null;
+}
+
+/** SQL LIKE pattern for the org paths inside a scope (null: every path). */
+export const scopePattern = (scope: string | null): string | null => (scope === null ? null : scope.replace(/[\\%_]/g, '\\$&') + '%');
 
 export const SYSTEM_ACTOR: LedgerActor = { type: 'system', id: null, name: 'system' };
 
@@ -35,6 +46,8 @@ export interface MemberState {
   /** YYYY-MM-DD */
   periodStart: string | null;
   pointsExpireAt: Date | null;
+  /** spend (payable fen, less refunds) in the period starting at periodStart: a tier basis */
+  periodSpendFen: number;
 }
 
 export interface Ref {
@@ -46,7 +59,7 @@ export interface Ref {
 export const MEMBER_COLUMNS = `m.id::text AS m_id, m.status AS m_status, m.points AS m_points, m.tier_points AS m_tier_points,
   m.stored_principal_fen AS m_principal, m.stored_bonus_fen AS m_bonus, m.tier_code AS m_tier_code,
   m.tier_floor_code AS m_tier_floor, to_char(m.tier_period_start, 'YYYY-MM-DD') AS m_period_start,
-  m.points_expire_at AS m_expire_at`;
+  m.points_expire_at AS m_expire_at, m.period_spend_fen AS m_spend`;
 
 export function memberFromRow(r: Record<string, any>): MemberState {
   return {
@@ -60,6 +73,7 @@ export function memberFromRow(r: Record<string, any>): MemberState {
     tierFloor: r.m_tier_floor ?? null,
     periodStart: r.m_period_start ?? null,
     pointsExpireAt: r.m_expire_at ?? null,
+    periodSpendFen: Number(r.m_spend ?? 0),
   };
 }
 
@@ -218,8 +232,12 @@ export class LedgerBatch {
     this.idempotency = { key, hash, status, response };
   }
 
-  /** Writes everything in one statement; checks that the database did what was asked. */
-  async write(tx: LoyaltyTx, doc: DocumentInsert | null = null): Promise<void> {
+  /**
+   * Writes everything in one statement, which itself checks that the database did what was
+   * asked (and fails otherwise). `opts.commit`: the transaction's last statement (COMMIT goes
+   * with it).
+   */
+  async write(tx: LoyaltyTx, doc: DocumentInsert | null = null, opts: { commit?: boolean } = {}): Promise<void> {
     const P = new Params();
     const t = P.p(tx.tenantId, 'bigint');
     const now = P.p(this.now, 'timestamptz');
@@ -259,7 +277,8 @@ export class LedgerBatch {
       update = `UPDATE members m
      SET points = ${P.p(one.points, 'bigint')}, tier_points = ${P.p(one.tierPoints, 'bigint')}, stored_principal_fen = ${P.p(one.principal, 'bigint')},
          stored_bonus_fen = ${P.p(one.bonus, 'bigint')}, stored_value_fen = ${P.p(one.principal + one.bonus, 'bigint')}, tier_code = ${P.p(one.tierCode, 'text')},
-         tier_floor_code = ${P.p(one.tierFloor, 'text')}, tier_period_start = ${P.p(one.periodStart, 'date')}, points_expire_at = ${P.p(one.pointsExpireAt, 'timestamptz')}
+         tier_floor_code = ${P.p(one.tierFloor, 'text')}, tier_period_start = ${P.p(one.periodStart, 'date')}, points_expire_at = ${P.p(one.pointsExpireAt, 'timestamptz')},
+         period_spend_fen = ${P.p(one.periodSpendFen, 'bigint')}
    WHERE m.tenant_id = ${t} AND m.id = ${mid}`;
     } else {
       const wantMembers = [...this.consumed.keys()];
@@ -272,11 +291,12 @@ export class LedgerBatch {
         P.p(ms.map((m) => m.id), 'bigint[]'), P.p(ms.map((m) => m.points), 'bigint[]'), P.p(ms.map((m) => m.tierPoints), 'bigint[]'),
         P.p(ms.map((m) => m.principal), 'bigint[]'), P.p(ms.map((m) => m.bonus), 'bigint[]'), P.p(ms.map((m) => m.tierCode), 'text[]'),
         P.p(ms.map((m) => m.tierFloor), 'text[]'), P.p(ms.map((m) => m.periodStart), 'date[]'), P.p(ms.map((m) => m.pointsExpireAt), 'timestamptz[]'),
+        P.p(ms.map((m) => m.periodSpendFen), 'bigint[]'),
       ].join(', ');
       update = `UPDATE members m
      SET points = u.p, tier_points = u.tp, stored_principal_fen = u.sp, stored_bonus_fen = u.sb, stored_value_fen = u.sp + u.sb,
-         tier_code = u.tc, tier_floor_code = u.tf, tier_period_start = u.ps, points_expire_at = u.pe
-    FROM unnest(${mem}) AS u(id, p, tp, sp, sb, tc, tf, ps, pe)
+         tier_code = u.tc, tier_floor_code = u.tf, tier_period_start = u.ps, points_expire_at = u.pe, period_spend_fen = u.sf
+    FROM unnest(${mem}) AS u(id, p, tp, sp, sb, tc, tf, ps, pe, sf)
    WHERE m.tenant_id = ${t} AND m.id = u.id`;
     }
 
@@ -289,6 +309,10 @@ export class LedgerBatch {
     const i = this.idempotency;
     const idem = [P.p(i?.key ?? null, 'text'), P.p(i?.hash ?? null, 'bytea'), P.p(i?.status ?? null, 'int'), P.p(i ? JSON.stringify(i.response) : null, 'jsonb')];
 
+    const wantTaken = [...this.consumed.values()].reduce((s, v) => s + v, 0);
+    const wantEntries = P.p(e.member.length, 'int');
+    const wantTakenP = P.p(wantTaken, 'bigint');
+    const wantMembers = P.p(ms.length, 'int');
     const text = `WITH doc AS (${docSql}),
 led AS (
   INSERT INTO loyalty_ledger (tenant_id, member_id, kind, delta, balance_after, principal_delta, bonus_delta, cause, reason, ref_type, ref_id,
@@ -326,14 +350,21 @@ idem AS (
   INSERT INTO loyalty_idempotency (tenant_id, key, request_hash, status, response, created_at)
   SELECT ${t}, k.key, ${idem[1]}, ${idem[2]}, ${idem[3]}, ${now} FROM (SELECT ${idem[0]} AS key) k WHERE k.key IS NOT NULL
   RETURNING 1
+),
+counts AS (
+  SELECT (SELECT count(*) FROM led)::int AS entries, (SELECT coalesce(sum(taken), 0) FROM took)::bigint AS taken,
+         (SELECT count(*) FROM mem)::int AS members, (SELECT count(*) FROM doc)::int AS docs
 )
-SELECT (SELECT count(*) FROM led)::int AS entries, (SELECT coalesce(sum(taken), 0) FROM took)::text AS taken,
-       (SELECT count(*) FROM mem)::int AS members, (SELECT count(*) FROM doc)::int AS docs`;
-    const rows = await tx.query(one ? `loyalty_write_${doc?.name ?? 'none'}` : null, text, P.values);
+-- The member locks make these hold; a mismatch means a bug or a broken invariant (lots out of
+-- step with the balance): the statement fails (a cast of the message to int) and nothing is written.
+SELECT entries, taken::text AS taken, members, docs,
+       CASE WHEN entries = ${wantEntries} AND taken = ${wantTakenP} AND members = ${wantMembers} THEN 0
+            ELSE ('ledger write mismatch: entries ' || entries || '/' || ${wantEntries} || ', lots taken ' || taken || '/' || ${wantTakenP}
+                  || ', members ' || members || '/' || ${wantMembers})::int END AS ok
+  FROM counts`;
+    const rows = await tx.query(one ? `loyalty_write_${doc?.name ?? 'none'}` : null, text, P.values, { commit: opts.commit === true });
     const r = rows[0]!;
-    const wantTaken = [...this.consumed.values()].reduce((s, v) => s + v, 0);
-    // The member locks make these hold; a mismatch means a bug or a broken invariant (lots out
-    // of step with the balance): fail the whole transaction rather than write it.
+    // the statement checked this already; a second guard costs nothing
     if (r.entries !== e.member.length || Number(r.taken) !== wantTaken || r.members !== ms.length) {
       throw new Error(`ledger write mismatch: entries ${r.entries}/${e.member.length}, lots taken ${r.taken}/${wantTaken}, members ${r.members}/${ms.length}`);
     }

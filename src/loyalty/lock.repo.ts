@@ -64,6 +64,8 @@ export interface LockedPurchase extends LockedMember {
     svPrincipalPaidFen: number;
     svBonusPaidFen: number;
     periodStart: string | null;
+    /** org path of the purchase's store (null: none) */
+    storePath: string | null;
   };
 }
 
@@ -73,7 +75,8 @@ export async function lockPurchase(tx: LoyaltyTx, transactionId: string, idemKey
     'loyalty_lock_purchase',
     `${HEAD}, x.id::text AS x_id, x.payable_fen AS x_payable, x.points_earned AS x_points, x.tier_points_earned AS x_tier_points,
             x.points_paid AS x_points_paid, x.sv_principal_paid_fen AS x_sv_principal, x.sv_bonus_paid_fen AS x_sv_bonus,
-            to_char(x.period_start, 'YYYY-MM-DD') AS x_period_start
+            to_char(x.period_start, 'YYYY-MM-DD') AS x_period_start,
+            (SELECT n.path FROM org_nodes n WHERE n.tenant_id = x.tenant_id AND n.id = x.store_id) AS x_store_path
        FROM loyalty_transactions x
        JOIN members m ON m.tenant_id = x.tenant_id AND m.id = x.member_id
        ${JOINS}
@@ -94,6 +97,7 @@ export async function lockPurchase(tx: LoyaltyTx, transactionId: string, idemKey
       svPrincipalPaidFen: Number(r.x_sv_principal),
       svBonusPaidFen: Number(r.x_sv_bonus),
       periodStart: r.x_period_start,
+      storePath: r.x_store_path ?? null,
     },
   };
 }

@@ -1,18 +1,18 @@
 /**
- * Purchases (consumption records) and their refunds. A purchase is four round trips: BEGIN with
- * the tenant and the idempotency lock; the member lock with everything else it needs; one write
- * statement (LedgerBatch); COMMIT. Anything that fails rolls all of it back: a failed purchase
+ * Purchases (consumption records) and their refunds. A purchase is two round trips: BEGIN with
+ * the tenant, the idempotency lock and the member lock with everything else it needs; then one
+ * write statement (LedgerBatch) with COMMIT. Anything that fails rolls all of it back: a failed purchase
  * leaves no trace, not even its idempotency key.
  */
 import type pg from 'pg';
 import { normalizeMobile } from '../members/index.js';
-import { badRequest, conflict, notFound } from '../platform/http/problem.js';
+import { badRequest, conflict, forbidden, notFound } from '../platform/http/problem.js';
 import { configAt } from './config.repo.js';
 import type { LoyaltyConfig } from './config.rules.js';
 import { inLoyaltyTx, pgCode, type LoyaltyTx } from './db.js';
 import { checkTenders, discountPctOf, earnFor, tierDiscount, validateItems, type Item, type Tender } from './earn.rules.js';
 import { replayOf, type IdempotencyRequest, type Outcome } from './idempotency.js';
-import { LedgerBatch, type LedgerActor, type MemberState } from './ledger.repo.js';
+import { LedgerBatch, narrowScope, type LedgerActor, type MemberState } from './ledger.repo.js';
 import { idempotencyRow, lockMember, lockPurchase, type LockedMember, type MemberKey } from './lock.repo.js';
 import { localDate, lotExpiry } from './period.rules.js';
 import { rankOf, tierAfterDecrease, tierAfterEarn, tierDirection } from './tiers.rules.js';
@@ -123,6 +123,25 @@ function checkInput(input: PurchaseInput): void {
   if (errors.length) throw badRequest(`Invalid items: ${errors[0]!.message}`, errors);
 }
 
+/**
+ * The store of a purchase by an operator scoped to part of the org tree: a named store must be
+ * inside the scope (403 otherwise; 400 when there is no such org node); none named means the
+ * scope's own node if it is a store, else 400. Whole-merchant actors name any store or none.
+ */
+async function scopedStore(tx: LoyaltyTx, actor: LedgerActor, storeId: string | undefined): Promise<string | undefined> {
+  const scope = narrowScope(actor);
+  if (scope === null) return storeId;
+  if (storeId === undefined) {
+    const rows = await tx.query('loyalty_scope_store', `SELECT id::text FROM org_nodes WHERE tenant_id = $1 AND path = $2 AND kind = 'store'`, [tx.tenantId, scope]);
+    if (!rows[0]) throw badRequest('Name the store (storeId): your data scope holds more than one', [{ path: 'body.storeId', message: 'is required for an operator scoped to a region' }]);
+    return rows[0].id;
+  }
+  const rows = await tx.query('loyalty_store_path', `SELECT path FROM org_nodes WHERE tenant_id = $1 AND id = $2::bigint`, [tx.tenantId, storeId]);
+  if (!rows[0]) throw badRequest('storeId is not an org node of this merchant', [{ path: 'body.storeId', message: 'no such store' }]);
+  if (!(rows[0].path as string).startsWith(scope)) throw forbidden('This store is outside your data scope');
+  return storeId;
+}
+
 /** Records a purchase: discount, tenders, points and tier points, tier upgrade. */
 export async function recordPurchase(pool: pg.Pool, tenantId: string, actor: LedgerActor, input: PurchaseInput, idem: IdempotencyRequest | null, now = new Date()): Promise<Outcome<PurchaseResult>> {
   const key = memberKeyOf(input.member);
@@ -133,11 +152,12 @@ export async function recordPurchase(pool: pg.Pool, tenantId: string, actor: Led
       pool,
       tenantId,
       async (tx) => {
+        const storeId = await scopedStore(tx, actor, input.storeId);
         const head = await lockMember(tx, key, idem?.key ?? null);
         if (!head) return notFoundOrReplay(tx, idem, 'Member');
         const replay = replayOf(idem, head.idem);
         if (replay) return replay;
-        return purchaseLocked(tx, head, actor, input, occurredAt, idem, now);
+        return purchaseLocked(tx, head, actor, { ...input, storeId }, occurredAt, idem, now);
       },
       { lockKey: idem?.lockKey },
     );
@@ -178,8 +198,9 @@ async function purchaseLocked(
   }
   batch.points(m, p.pointsEarned, 'earn', ref, { expiresAt: lotExpiry(now, head.timezone, cfg.rules.expiry, cfg.rules.period.startMonth) });
   batch.tierPoints(m, p.tierPointsEarned, 'earn', ref);
+  m.periodSpendFen += p.payableFen;
   const from = m.tierCode;
-  const to = tierAfterEarn(cfg.tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints });
+  const to = tierAfterEarn(cfg.tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints, spendFen: m.periodSpendFen });
   const changed = batch.tier(m, to, tierDirection(cfg.tiers, from, to), 'purchase', ref);
   batch.touch(m);
 
@@ -213,7 +234,7 @@ async function purchaseLocked(
         ${P.p(JSON.stringify(p.detail), 'jsonb')}, ${P.p(m.periodStart, 'date')}, ${c.rv}, ${P.p(occurredAt, 'timestamptz')},
         ${P.p(idem?.key ?? null, 'text')}, ${c.at}, ${c.aid}, ${c.an}, ${c.now})
       RETURNING 1`,
-  });
+  }, { commit: true });
   return { status: 201, body };
 }
 
@@ -314,6 +335,9 @@ export async function refundPurchase(
     async (tx) => {
       const head = await lockPurchase(tx, transactionId, idem?.key ?? null);
       if (!head) return notFoundOrReplay(tx, idem, 'Transaction');
+      // a purchase at a store outside the operator's scope is not theirs to see or refund
+      const scope = narrowScope(actor);
+      if (scope !== null && !head.purchase.storePath?.startsWith(scope)) throw notFound('Transaction');
       const replay = replayOf(idem, head.idem);
       if (replay) return replay;
       const m = head.member;
@@ -338,9 +362,15 @@ export async function refundPurchase(
       const samePeriod = x.periodStart === m.periodStart;
       const tierTaken = samePeriod ? Math.min(plan.tierPointsReversed, m.tierPoints) : 0;
       batch.tierPoints(m, -tierTaken, 'refund_reversal', ref, reason);
+      // spend counts per period too
+      const spendTaken = samePeriod ? Math.min(amount, m.periodSpendFen) : 0;
+      m.periodSpendFen -= spendTaken;
       batch.storedValue(m, plan.svPrincipalReturned, plan.svBonusReturned, 'refund_return', ref, reason);
       const from = m.tierCode;
-      const to = tierTaken > 0 ? tierAfterDecrease(cfg.tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints }) : m.tierCode;
+      const to =
+        tierTaken > 0 || spendTaken > 0
+          ? tierAfterDecrease(cfg.tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints, spendFen: m.periodSpendFen })
+          : m.tierCode;
       const changed = batch.tier(m, to, tierDirection(cfg.tiers, from, to), 'refund', ref, reason);
       batch.touch(m);
 
@@ -372,7 +402,7 @@ export async function refundPurchase(
             ${P.p(plan.svPrincipalReturned, 'bigint')}, ${P.p(plan.svBonusReturned, 'bigint')}, ${P.p(tt.svPrincipalReturned, 'bigint')},
             ${P.p(tt.svBonusReturned, 'bigint')}, ${P.p(reason, 'text')}, ${c.rv}, ${c.at}, ${c.aid}, ${c.an}, ${c.now})
           RETURNING 1`,
-      });
+      }, { commit: true });
       return { status: 201, body };
     },
     { lockKey: idem?.lockKey },

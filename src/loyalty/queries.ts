@@ -11,8 +11,10 @@ import { notFound } from '../platform/http/problem.js';
 import { currentConfig, tenantTimezone } from './config.repo.js';
 import type { Tier } from './config.rules.js';
 import type { LoyaltyTx } from './db.js';
+import { scopePattern } from './ledger.repo.js';
 import { carryOverLapse, currentPeriod, formatDate } from './period.rules.js';
 import { tierRef, type TierRef } from './views.js';
+import { maskName } from '../members/index.js';
 
 /** Runs LoyaltyTx queries ($1, $2 … placeholders) on a drizzle transaction. */
 export function fromDrizzle(tx: Tx, tenantId: string): LoyaltyTx {
@@ -107,13 +109,20 @@ export interface TransactionItem {
   actorName: string;
   occurredAt: string;
   createdAt: string;
+  /** who bought: name masked (张*) for callers without members.pii */
+  memberName: string | null;
+  cardNo: string;
 }
+
+/** The member of the purchase `x`, for its name and card number. */
+const TX_MEMBER = 'JOIN members m ON m.tenant_id = x.tenant_id AND m.id = x.member_id';
 
 const TX_COLUMNS = `x.id::text, x.member_id::text, x.store_id::text, x.amount_fen, x.discount_fen, x.payable_fen, x.points_earned, x.tier_points_earned,
   x.points_paid, x.sv_principal_paid_fen + x.sv_bonus_paid_fen AS sv_paid, x.tier_code, x.rule_version, x.actor_name, x.occurred_at, x.created_at,
+  m.name AS member_name, m.card_no,
   coalesce((SELECT r.refunded_fen_total FROM loyalty_refunds r WHERE r.tenant_id = x.tenant_id AND r.transaction_id = x.id ORDER BY r.id DESC LIMIT 1), 0) AS refunded`;
 
-function transactionItem(r: Record<string, any>): TransactionItem {
+function transactionItem(r: Record<string, any>, pii: boolean): TransactionItem {
   return {
     id: r.id,
     memberId: r.member_id,
@@ -131,21 +140,45 @@ function transactionItem(r: Record<string, any>): TransactionItem {
     actorName: r.actor_name,
     occurredAt: iso(r.occurred_at)!,
     createdAt: iso(r.created_at)!,
+    memberName: pii ? r.member_name : maskName(r.member_name),
+    cardNo: r.card_no,
   };
 }
 
-/** Purchases, newest first, of one member or of the whole tenant. */
-export async function listTransactions(tx: LoyaltyTx, q: { memberId?: string; limit: number; cursor?: string }): Promise<Page<TransactionItem>> {
+/** Purchases at stores inside `scope` only (an org path; null: all of them). */
+const IN_SCOPE = (scopeParam: string) => `(${scopeParam}::text IS NULL OR EXISTS (SELECT 1 FROM org_nodes n
+        WHERE n.tenant_id = x.tenant_id AND n.id = x.store_id AND n.path LIKE ${scopeParam}))`;
+
+export interface TransactionQuery {
+  memberId?: string;
+  storeId?: string;
+  /** occurred at or after */
+  from?: Date | null;
+  /** occurred before */
+  to?: Date | null;
+  limit: number;
+  cursor?: string;
+  scope?: string | null;
+  /** the caller holds members.pii (names unmasked) */
+  pii: boolean;
+}
+
+/**
+ * Purchases, newest first (keyset on id), of one member or of the whole tenant, optionally at
+ * one store and within [from, to) of their occurrence time.
+ */
+export async function listTransactions(tx: LoyaltyTx, q: TransactionQuery): Promise<Page<TransactionItem>> {
   if (q.memberId) await requireMember(tx, q.memberId);
   const before = decodeCursor(q.cursor);
   const rows = await tx.query(
-    'loyalty_tx_page',
-    `SELECT ${TX_COLUMNS} FROM loyalty_transactions x
-      WHERE x.tenant_id = $1 AND ($2::bigint IS NULL OR x.member_id = $2) AND ($3::bigint IS NULL OR x.id < $3)
+    'loyalty_tx_page_v2',
+    `SELECT ${TX_COLUMNS} FROM loyalty_transactions x ${TX_MEMBER}
+      WHERE x.tenant_id = $1 AND ($2::bigint IS NULL OR x.member_id = $2) AND ($3::bigint IS NULL OR x.id < $3) AND ${IN_SCOPE('$5')}
+        AND ($6::bigint IS NULL OR x.store_id = $6) AND ($7::timestamptz IS NULL OR x.occurred_at >= $7) AND ($8::timestamptz IS NULL OR x.occurred_at < $8)
       ORDER BY x.id DESC LIMIT $4`,
-    [tx.tenantId, q.memberId ?? null, before, q.limit + 1],
+    [tx.tenantId, q.memberId ?? null, before, q.limit + 1, scopePattern(q.scope ?? null), q.storeId ?? null, q.from?.toISOString() ?? null, q.to?.toISOString() ?? null],
   );
-  const items = rows.slice(0, q.limit).map(transactionItem);
+  const items = rows.slice(0, q.limit).map((r) => transactionItem(r, q.pii));
   return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1]!.id) : null };
 }
 
@@ -156,8 +189,12 @@ export interface TransactionDetail extends TransactionItem {
   refunds: { id: string; amountFen: number; pointsReversed: number; tierPointsReversed: number; pointsReturned: number; storedValueReturnedFen: number; reason: string | null; actorName: string; createdAt: string }[];
 }
 
-export async function getTransaction(tx: LoyaltyTx, id: string): Promise<TransactionDetail> {
-  const rows = await tx.query('loyalty_tx_detail', `SELECT ${TX_COLUMNS}, x.items, x.tenders, x.detail FROM loyalty_transactions x WHERE x.tenant_id = $1 AND x.id = $2::bigint`, [tx.tenantId, id]);
+export async function getTransaction(tx: LoyaltyTx, id: string, scope: string | null, pii: boolean): Promise<TransactionDetail> {
+  const rows = await tx.query(
+    'loyalty_tx_detail_v2',
+    `SELECT ${TX_COLUMNS}, x.items, x.tenders, x.detail FROM loyalty_transactions x ${TX_MEMBER} WHERE x.tenant_id = $1 AND x.id = $2::bigint AND ${IN_SCOPE('$3')}`,
+    [tx.tenantId, id, scopePattern(scope)],
+  );
   const r = rows[0];
   if (!r) throw notFound('Transaction');
   const refunds = await tx.query(
@@ -169,7 +206,7 @@ export async function getTransaction(tx: LoyaltyTx, id: string): Promise<Transac
     [tx.tenantId, id],
   );
   return {
-    ...transactionItem(r),
+    ...transactionItem(r, pii),
     items: r.items,
     tenders: r.tenders,
     detail: r.detail,
@@ -347,7 +384,7 @@ export async function startingTierOf(tx: LoyaltyTx): Promise<string | null> {
 
 export interface Mismatch {
   memberId: string;
-  check: 'points' | 'tier_points' | 'stored_value' | 'stored_principal' | 'stored_bonus' | 'lots' | 'balance_chain' | 'unknown_tier';
+  check: 'points' | 'tier_points' | 'stored_value' | 'stored_principal' | 'stored_bonus' | 'lots' | 'balance_chain' | 'unknown_tier' | 'period_spend';
   balance: number | string | null;
   expected: number | string | null;
 }
@@ -364,7 +401,8 @@ export interface ReconcileReport {
 /**
  * Checks every member balance against its ledger: points, tier points, stored value and its
  * principal/bonus split equal the sums of their entries; reward points equal the remaining lots;
- * every entry's balance_after follows from the one before; tiers exist.
+ * every entry's balance_after follows from the one before; tiers exist; the period's spend equals
+ * the payable amounts less refunds of the member's purchases of that period.
  */
 export async function reconcileWith(tx: LoyaltyTx, limit = 1000): Promise<ReconcileReport> {
   const t = tx.tenantId;
@@ -390,15 +428,23 @@ export async function reconcileWith(tx: LoyaltyTx, limit = 1000): Promise<Reconc
          SELECT member_id, balance_after - delta <> coalesce(lag(balance_after) OVER (PARTITION BY member_id, kind ORDER BY id), 0) AS broken
            FROM loyalty_ledger WHERE tenant_id = $1
        ) c WHERE broken
+     ), spend AS (
+       SELECT x.member_id, x.period_start, sum(x.payable_fen - coalesce(r.refunded, 0)) AS spend
+         FROM loyalty_transactions x
+         LEFT JOIN LATERAL (SELECT max(refunded_fen_total) AS refunded FROM loyalty_refunds r
+                             WHERE r.tenant_id = x.tenant_id AND r.transaction_id = x.id) r ON true
+        WHERE x.tenant_id = $1
+        GROUP BY x.member_id, x.period_start
      ), b AS (
        SELECT m.id, m.points, m.tier_points, m.stored_value_fen, m.stored_principal_fen, m.stored_bonus_fen, m.tier_code,
               coalesce(l.points, 0) AS l_points, coalesce(l.tier_points, 0) AS l_tier_points, coalesce(l.sv, 0) AS l_sv,
               coalesce(l.principal, 0) AS l_principal, coalesce(l.bonus, 0) AS l_bonus, coalesce(lots.remaining, 0) AS l_lots,
-              chain.member_id IS NOT NULL AS broken
+              chain.member_id IS NOT NULL AS broken, m.period_spend_fen, coalesce(spend.spend, 0) AS l_spend
          FROM members m
          LEFT JOIN l ON l.member_id = m.id
          LEFT JOIN lots ON lots.member_id = m.id
          LEFT JOIN chain ON chain.member_id = m.id
+         LEFT JOIN spend ON spend.member_id = m.id AND spend.period_start IS NOT DISTINCT FROM m.tier_period_start
         WHERE m.tenant_id = $1
      )
      SELECT id::text, v.chk, v.balance, v.expected
@@ -410,7 +456,8 @@ export async function reconcileWith(tx: LoyaltyTx, limit = 1000): Promise<Reconc
          ('stored_bonus', stored_bonus_fen::text, l_bonus::text, stored_bonus_fen <> l_bonus),
          ('lots', points::text, l_lots::text, points <> l_lots),
          ('balance_chain', NULL, NULL, broken),
-         ('unknown_tier', tier_code, NULL, tier_code IS NOT NULL AND NOT (tier_code = ANY($2::text[])))
+         ('unknown_tier', tier_code, NULL, tier_code IS NOT NULL AND NOT (tier_code = ANY($2::text[]))),
+         ('period_spend', period_spend_fen::text, l_spend::text, period_spend_fen <> l_spend)
        ) AS v(chk, balance, expected, bad)
       WHERE v.bad
       ORDER BY id::bigint, v.chk

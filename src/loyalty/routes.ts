@@ -4,19 +4,23 @@
  * Idempotency-Key and answer with the stored status and body on a retry.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type pg from 'pg';
 import type { Database } from '../platform/db/client.js';
-import { withTenant } from '../platform/db/with-tenant.js';
-import { tenantActor } from '../platform/http/auth.js';
+import { tenantActor, type TenantActor } from '../platform/http/auth.js';
 import { PageQuery, pageOf } from '../platform/http/pagination.js';
+import { badRequest } from '../platform/http/problem.js';
+import { inTenant } from '../platform/http/tenant-tx.js';
 import { IdParams, IdString } from '../platform/http/schemas.js';
-import { adjustPoints, overrideTier, redeemPoints, topUp } from './balance.service.js';
-import { actorOf } from './config.repo.js';
+import { adjustPoints, cashOut, overrideTier, redeemPoints, topUp } from './balance.service.js';
+import { actorOf, tenantTimezone } from './config.repo.js';
 import type { LoyaltyRulesInput } from './config.rules.js';
 import { getRules, getTiers, putRules, putTiers } from './config.service.js';
-import { inLoyaltyTx } from './db.js';
-import { idempotencyOf } from './idempotency.js';
+import { inLoyaltyTx, type LoyaltyTx } from './db.js';
+import { idempotencyOf, type IdempotencyRequest, type Outcome } from './idempotency.js';
+import { narrowScope, type LedgerActor } from './ledger.repo.js';
+import { instantRange } from './range.rules.js';
 import { quotePurchase, recordPurchase, refundPurchase } from './purchase.service.js';
 import { getTransaction, listExpiring, listLedger, listTierChanges, listTransactions, loyaltySummaryOf, reconcile } from './queries.js';
 import * as S from './schemas.js';
@@ -27,6 +31,28 @@ const tags = ['loyalty'];
 function idem(request: FastifyRequest, tenantId: string) {
   const key = (request.headers as Record<string, string | undefined>)['idempotency-key'];
   return idempotencyOf(tenantId, key, request.method, request.url.split('?')[0]!, request.body);
+}
+
+/** What a value-moving service needs of the request besides its params and body. */
+interface ValueCall {
+  tenantId: string;
+  actor: LedgerActor;
+  ip: string;
+  idem: IdempotencyRequest | null;
+}
+
+/** A value-moving handler: runs the service with the tenant actor and the Idempotency-Key, and
+ * answers with the outcome's status and body (the stored ones on a retry). */
+async function moveValue(request: FastifyRequest, reply: FastifyReply, run: (call: ValueCall) => Promise<Outcome<unknown>>) {
+  const actor = tenantActor(request);
+  const out = await run({ tenantId: actor.tenantId, actor: actorOf(actor), ip: actor.ip, idem: idem(request, actor.tenantId) });
+  return reply.status(out.status).send(out.body);
+}
+
+/** `inTenant` for the loyalty queries, which run raw SQL on a LoyaltyTx rather than drizzle. */
+function inLoyaltyTenant<T>(pool: pg.Pool, request: FastifyRequest, fn: (tx: LoyaltyTx, actor: TenantActor) => Promise<T>): Promise<T> {
+  const actor = tenantActor(request);
+  return inLoyaltyTx(pool, actor.tenantId, (tx) => fn(tx, actor));
 }
 
 export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncTypebox {
@@ -40,11 +66,7 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         config: { access: 'tenant', permission: 'loyalty.write' },
         schema: { tags, summary: 'Record a purchase (consumption): discount, tenders, points', headers: S.IdemHeaders, body: S.PurchaseBody, response: { 201: S.PurchaseSchema } },
       },
-      async (request, reply) => {
-        const actor = tenantActor(request);
-        const out = await recordPurchase(pool, actor.tenantId, actorOf(actor), request.body, idem(request, actor.tenantId));
-        return reply.status(out.status).send(out.body);
-      },
+      async (request, reply) => moveValue(request, reply, (c) => recordPurchase(pool, c.tenantId, c.actor, request.body, c.idem)),
     );
 
     app.post(
@@ -63,18 +85,34 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         schema: {
           tags,
           summary: 'Purchases, newest first',
-          querystring: Type.Object({ memberId: Type.Optional(IdString), ...PageQuery }, S.strict),
+          description:
+            '`from` / `to`: an ISO 8601 date-time with an offset, or a date (YYYY-MM-DD, a whole day in the tenant timezone); purchases with `from <= occurredAt < to` (a date `to` includes its day).',
+          querystring: Type.Object(
+            {
+              memberId: Type.Optional(IdString),
+              storeId: Type.Optional(IdString),
+              from: Type.Optional(Type.String({ maxLength: 40 })),
+              to: Type.Optional(Type.String({ maxLength: 40 })),
+              ...PageQuery,
+            },
+            S.strict,
+          ),
           response: { 200: pageOf(S.TransactionItemSchema) },
         },
       },
       async (request) =>
-        inLoyaltyTx(pool, tenantActor(request).tenantId, (tx) => listTransactions(tx, { memberId: request.query.memberId, limit: request.query.limit ?? 50, cursor: request.query.cursor })),
+        inLoyaltyTenant(pool, request, async (tx, actor) => {
+          const { memberId, storeId, limit, cursor } = request.query;
+          const range = await instantRange(request.query, () => tenantTimezone(tx));
+          if (Array.isArray(range)) throw badRequest('Invalid date range', range);
+          return listTransactions(tx, { memberId, storeId, ...range, limit: limit ?? 50, cursor, scope: narrowScope(actor), pii: actor.permissions.has('members.pii') });
+        }),
     );
 
     app.get(
       '/transactions/:id',
       { config: { access: 'tenant', permission: 'members.read' }, schema: { tags, summary: 'A purchase with its items, tenders and refunds', params: IdParams, response: { 200: S.TransactionDetailSchema } } },
-      async (request) => inLoyaltyTx(pool, tenantActor(request).tenantId, (tx) => getTransaction(tx, request.params.id)),
+      async (request) => inLoyaltyTenant(pool, request, (tx, actor) => getTransaction(tx, request.params.id, narrowScope(actor), actor.permissions.has('members.pii'))),
     );
 
     app.post(
@@ -87,11 +125,7 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         },
         schema: { tags, summary: 'Refund a purchase in full (no amount) or in part', params: IdParams, headers: S.IdemHeaders, body: S.RefundBody, response: { 201: S.RefundSchema } },
       },
-      async (request, reply) => {
-        const actor = tenantActor(request);
-        const out = await refundPurchase(pool, actor.tenantId, actorOf(actor), request.params.id, request.body, idem(request, actor.tenantId));
-        return reply.status(out.status).send(out.body);
-      },
+      async (request, reply) => moveValue(request, reply, (c) => refundPurchase(pool, c.tenantId, c.actor, request.params.id, request.body, c.idem)),
     );
 
     // ------------------------------------------------------------ member balances
@@ -101,11 +135,7 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         config: { access: 'tenant', permission: 'loyalty.write' },
         schema: { tags, summary: 'Redeem points (409 when the balance is short)', params: IdParams, headers: S.IdemHeaders, body: S.RedeemBody, response: { 201: S.PointsMovementSchema } },
       },
-      async (request, reply) => {
-        const actor = tenantActor(request);
-        const out = await redeemPoints(pool, actor.tenantId, actorOf(actor), request.params.id, request.body, idem(request, actor.tenantId));
-        return reply.status(out.status).send(out.body);
-      },
+      async (request, reply) => moveValue(request, reply, (c) => redeemPoints(pool, c.tenantId, c.actor, request.params.id, request.body, c.idem)),
     );
 
     app.post(
@@ -114,11 +144,7 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         config: { access: 'tenant', permission: 'loyalty.adjust' },
         schema: { tags, summary: 'Adjust reward points or tier points by hand, with a reason (audited)', params: IdParams, headers: S.IdemHeaders, body: S.AdjustBody, response: { 201: S.PointsMovementSchema } },
       },
-      async (request, reply) => {
-        const actor = tenantActor(request);
-        const out = await adjustPoints(pool, actor.tenantId, actorOf(actor), actor.ip, request.params.id, request.body, idem(request, actor.tenantId));
-        return reply.status(out.status).send(out.body);
-      },
+      async (request, reply) => moveValue(request, reply, (c) => adjustPoints(pool, c.tenantId, c.actor, c.ip, request.params.id, request.body, c.idem)),
     );
 
     app.post(
@@ -127,11 +153,23 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         config: { access: 'tenant', permission: 'loyalty.write' },
         schema: { tags, summary: 'Top up stored value (bonus by the top-up rules)', params: IdParams, headers: S.IdemHeaders, body: S.TopUpBody, response: { 201: S.TopUpSchema } },
       },
-      async (request, reply) => {
-        const actor = tenantActor(request);
-        const out = await topUp(pool, actor.tenantId, actorOf(actor), request.params.id, request.body, idem(request, actor.tenantId));
-        return reply.status(out.status).send(out.body);
+      async (request, reply) => moveValue(request, reply, (c) => topUp(pool, c.tenantId, c.actor, request.params.id, request.body, c.idem)),
+    );
+
+    app.post(
+      '/members/:id/stored-value/cash-out',
+      {
+        config: { access: 'tenant', permission: 'loyalty.adjust' },
+        schema: {
+          tags,
+          summary: 'Pay stored value back (principal only; the bonus that came with it is forfeited in proportion), with a reason (audited)',
+          params: IdParams,
+          headers: S.IdemHeaders,
+          body: S.CashOutBody,
+          response: { 201: S.CashOutSchema },
+        },
       },
+      async (request, reply) => moveValue(request, reply, (c) => cashOut(pool, c.tenantId, c.actor, c.ip, request.params.id, request.body, c.idem)),
     );
 
     app.post(
@@ -140,24 +178,20 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         config: { access: 'tenant', permission: 'loyalty.adjust' },
         schema: { tags, summary: 'Set a member’s tier by hand, with a reason (audited)', params: IdParams, headers: S.IdemHeaders, body: S.TierOverrideBody, response: { 201: S.TierOverrideSchema } },
       },
-      async (request, reply) => {
-        const actor = tenantActor(request);
-        const out = await overrideTier(pool, actor.tenantId, actorOf(actor), actor.ip, request.params.id, request.body, idem(request, actor.tenantId));
-        return reply.status(out.status).send(out.body);
-      },
+      async (request, reply) => moveValue(request, reply, (c) => overrideTier(pool, c.tenantId, c.actor, c.ip, request.params.id, request.body, c.idem)),
     );
 
     app.get(
       '/members/:id/ledger',
       { config: { access: 'tenant', permission: 'members.read' }, schema: { tags, summary: 'A member’s ledger, newest first', params: IdParams, querystring: S.LedgerQuery, response: { 200: pageOf(S.LedgerItemSchema) } } },
       async (request) =>
-        inLoyaltyTx(pool, tenantActor(request).tenantId, (tx) => listLedger(tx, request.params.id, { kind: request.query.kind, limit: request.query.limit ?? 50, cursor: request.query.cursor })),
+        inLoyaltyTenant(pool, request, (tx) => listLedger(tx, request.params.id, { kind: request.query.kind, limit: request.query.limit ?? 50, cursor: request.query.cursor })),
     );
 
     app.get(
       '/members/:id/loyalty',
       { config: { access: 'tenant', permission: 'members.read' }, schema: { tags, summary: 'Balances, tier, next tier, period and expiring points of a member', params: IdParams, response: { 200: S.SummarySchema } } },
-      async (request) => inLoyaltyTx(pool, tenantActor(request).tenantId, (tx) => loyaltySummaryOf(tx, request.params.id)),
+      async (request) => inLoyaltyTenant(pool, request, (tx) => loyaltySummaryOf(tx, request.params.id)),
     );
 
     app.get(
@@ -167,7 +201,7 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         schema: { tags, summary: 'A member’s tier changes, newest first', params: IdParams, querystring: Type.Object(PageQuery, S.strict), response: { 200: pageOf(S.TierChangeItemSchema) } },
       },
       async (request) =>
-        inLoyaltyTx(pool, tenantActor(request).tenantId, (tx) => listTierChanges(tx, { memberId: request.params.id, limit: request.query.limit ?? 50, cursor: request.query.cursor })),
+        inLoyaltyTenant(pool, request, (tx) => listTierChanges(tx, { memberId: request.params.id, limit: request.query.limit ?? 50, cursor: request.query.cursor })),
     );
 
     // ------------------------------------------------------------ settings and overviews
@@ -179,7 +213,7 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
 
     app.put(
       '/loyalty/tiers',
-      { config: { access: 'tenant', permission: 'loyalty.settings' }, schema: { tags, summary: 'Replace the tiers (members re-evaluated: upgrades now, downgrades at period end)', body: S.TiersSchema, response: { 200: S.TiersSchema } } },
+      { config: { access: 'tenant', permission: 'loyalty.settings' }, schema: { tags, summary: 'Replace the tiers (members re-evaluated in batches: upgrades now, downgrades at period end); a tier may also be reached by spend in the period (spendThresholdFen)', body: S.TiersSchema, response: { 200: S.TiersSchema } } },
       async (request) => {
         const actor = tenantActor(request);
         return putTiers(pool, actor.tenantId, actorOf(actor), request.body);
@@ -221,7 +255,7 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         },
       },
       async (request) =>
-        inLoyaltyTx(pool, tenantActor(request).tenantId, (tx) =>
+        inLoyaltyTenant(pool, request, (tx) =>
           listExpiring(tx, { withinDays: request.query.withinDays ?? 30, limit: request.query.limit ?? 50, cursor: request.query.cursor }),
         ),
     );
@@ -232,16 +266,13 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         config: { access: 'tenant', permission: 'members.read' },
         schema: { tags, summary: 'Tier changes of all members, newest first', querystring: Type.Object(PageQuery, S.strict), response: { 200: pageOf(S.TierChangeItemSchema) } },
       },
-      async (request) => inLoyaltyTx(pool, tenantActor(request).tenantId, (tx) => listTierChanges(tx, { limit: request.query.limit ?? 50, cursor: request.query.cursor })),
+      async (request) => inLoyaltyTenant(pool, request, (tx) => listTierChanges(tx, { limit: request.query.limit ?? 50, cursor: request.query.cursor })),
     );
 
     app.get(
       '/loyalty/reconcile',
       { config: { access: 'tenant', permission: 'loyalty.settings' }, schema: { tags, summary: 'Check every balance against its ledger and lots', response: { 200: S.ReconcileSchema } } },
-      async (request) => {
-        const { tenantId } = tenantActor(request);
-        return withTenant(db, tenantId, (tx) => reconcile(tx, tenantId));
-      },
+      async (request) => inTenant(db, request, (tx, actor) => reconcile(tx, actor.tenantId)),
     );
   };
 }

@@ -170,5 +170,12 @@ export const loyaltyIdempotency = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.key] }), tenantIsolation],
 );
 
-/** Balance columns 0005 adds to `members` (the members capability declares the rest). */
-export const memberLoyaltyColumns = { storedPrincipalFen: 'stored_principal_fen', storedBonusFen: 'stored_bonus_fen', tierFloorCode: 'tier_floor_code', tierPeriodStart: 'tier_period_start', pointsExpireAt: 'points_expire_at' } as const;
+/** Balance columns 0005 and 0008 add to `members` (the members capability declares the rest). */
+export const memberLoyaltyColumns = {
+  storedPrincipalFen: 'stored_principal_fen',
+  storedBonusFen: 'stored_bonus_fen',
+  tierFloorCode: 'tier_floor_code',
+  tierPeriodStart: 'tier_period_start',
+  pointsExpireAt: 'points_expire_at',
+  periodSpendFen: 'period_spend_fen',
+} as const;

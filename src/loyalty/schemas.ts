@@ -123,6 +123,8 @@ export const TransactionItemSchema = Type.Object({
   actorName: Type.String(),
   occurredAt: Timestamp,
   createdAt: Timestamp,
+  memberName: Nullable(Type.String({ description: 'masked (张*) without members.pii' })),
+  cardNo: Type.String(),
 });
 export const TransactionDetailSchema = Type.Object({
   ...TransactionItemSchema.properties,
@@ -169,6 +171,22 @@ export const TopUpBody = Type.Object(
   },
   strict,
 );
+export const CashOutBody = Type.Object(
+  {
+    amountFen: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000_000, description: 'principal to pay back; omitted: all of it' })),
+    reason: Reason,
+  },
+  strict,
+);
+export const CashOutSchema = Type.Object({
+  id: IdString,
+  principalFen: Type.Integer(),
+  bonusForfeitedFen: Type.Integer(),
+  reason: Type.String(),
+  storedValueFen: Type.Integer(),
+  member: MemberBalancesSchema,
+});
+
 export const TopUpSchema = Type.Object({
   id: IdString,
   amountFen: Type.Integer(),
@@ -253,6 +271,9 @@ export const TierSchema = Type.Object(
     code: TierCode,
     name: Type.String({ minLength: 1, maxLength: 50 }),
     threshold: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'tier points of the current period (lifetime without periods)' }),
+    spendThresholdFen: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1_000_000_000_000_00, description: 'optional: spend in the current period (payable fen, less refunds) that also reaches this tier' }),
+    ),
     discountPct: Type.Number({ minimum: 0, maximum: 100, description: 'percent off, up to two decimals' }),
   },
   strict,

@@ -77,3 +77,38 @@ describe('tiers', () => {
     expect(validateTiers([{ ...TIERS[0]!, discountPct: 5.555 }]).map((e) => e.path)).toEqual(['body.0.discountPct']);
   });
 });
+
+describe('tiers by spend in the period', () => {
+  // GOLD and VIP can also be reached by spend; DIAMOND only by tier points
+  const BY_SPEND: Tier[] = [TIERS[0]!, { ...TIERS[1]!, spendThresholdFen: 50_000 }, TIERS[2]!, { ...TIERS[3]!, spendThresholdFen: 300_000 }];
+
+  it('reaches a tier on either basis, and never by spend where the tier has no spend threshold', () => {
+    expect(resolveTier(BY_SPEND, 10, 49_999)).toBe('SILVER');
+    expect(resolveTier(BY_SPEND, 10, 50_000)).toBe('GOLD');
+    expect(resolveTier(BY_SPEND, 10, 299_999)).toBe('GOLD');
+    expect(resolveTier(BY_SPEND, 6_000, 60_000)).toBe('DIAMOND');
+    expect(resolveTier(BY_SPEND, 10, 300_000)).toBe('VIP');
+    expect(resolveTier(TIERS, 10, 10_000_000)).toBe('SILVER');
+    expect(tierAfterEarn(BY_SPEND, { code: 'SILVER', floor: null, tierPoints: 10, spendFen: 50_000 })).toBe('GOLD');
+    expect(tierAfterDecrease(BY_SPEND, { code: 'GOLD', floor: 'SILVER', tierPoints: 10, spendFen: 40_000 })).toBe('SILVER');
+    expect(tierAtPeriodEnd(BY_SPEND, { code: 'VIP', floor: null, tierPoints: 0, spendFen: 80_000 }, true)).toBe('GOLD');
+    expect(tierAfterRulesChange(BY_SPEND, { code: 'SILVER', floor: null, tierPoints: 0, spendFen: 400_000 })).toEqual({ code: 'VIP', floor: null });
+  });
+
+  it('spend never lowers the tier points’ tier, and more spend never reaches a lower tier', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 30_000 }), fc.integer({ min: 0, max: 500_000 }), fc.integer({ min: 0, max: 500_000 }), (points, a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        expect(rankOf(BY_SPEND, resolveTier(BY_SPEND, points, lo))).toBeGreaterThanOrEqual(rankOf(BY_SPEND, resolveTier(BY_SPEND, points, 0)));
+        expect(rankOf(BY_SPEND, resolveTier(BY_SPEND, points, hi))).toBeGreaterThanOrEqual(rankOf(BY_SPEND, resolveTier(BY_SPEND, points, lo)));
+      }),
+    );
+  });
+
+  it('wants spend thresholds rising among the tiers that have one', () => {
+    expect(validateTiers(BY_SPEND)).toEqual([]);
+    expect(validateTiers([TIERS[0]!, { ...TIERS[1]!, spendThresholdFen: 50_000 }, TIERS[2]!, { ...TIERS[3]!, spendThresholdFen: 50_000 }]).map((e) => e.path)).toEqual([
+      'body.3.spendThresholdFen',
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * Tier resolution (银卡 → 金卡 → 钻石卡 …). Tiers are an ordered list, lowest first, with strictly
- * rising thresholds in tier points. A member is upgraded as soon as they reach a threshold;
+ * rising thresholds in tier points and, optionally, in spend of the current period (a tier is
+ * reached on either basis). A member is upgraded as soon as they reach a threshold;
  * downgrades happen only at period end (or when a refund takes back the points of an upgrade
  * earned in the current period, never below the tier secured for the period). Pure.
  */
@@ -12,6 +13,8 @@ export interface TierState {
   /** the tier secured for the current period (period-end evaluation or manual override) */
   floor: string | null;
   tierPoints: number;
+  /** spend in the current period, fen (payable less refunds) */
+  spendFen?: number;
 }
 
 /** Position of a tier in the list; -1 for none or a code that no longer exists. */
@@ -20,16 +23,18 @@ export function rankOf(tiers: readonly Tier[], code: string | null): number {
   return tiers.findIndex((t) => t.code === code);
 }
 
+/** Whether a member with these tier points and period spend reaches a tier. */
+export function reaches(t: Tier, tierPoints: number, spendFen = 0): boolean {
+  return tierPoints >= t.threshold || (t.spendThresholdFen !== undefined && spendFen >= t.spendThresholdFen);
+}
+
 /**
- * The highest tier whose threshold the tier points reach.
+ * The highest tier reached by tier points or by spend in the period.
  * @example resolveTier([{code:'SILVER',threshold:0,…},{code:'GOLD',threshold:1000,…}], 999) === 'SILVER'
  */
-export function resolveTier(tiers: readonly Tier[], tierPoints: number): string | null {
+export function resolveTier(tiers: readonly Tier[], tierPoints: number, spendFen = 0): string | null {
   let found: string | null = null;
-  for (const t of tiers) {
-    if (tierPoints >= t.threshold) found = t.code;
-    else break;
-  }
+  for (const t of tiers) if (reaches(t, tierPoints, spendFen)) found = t.code;
   return found;
 }
 
@@ -39,7 +44,7 @@ function higher(tiers: readonly Tier[], a: string | null, b: string | null): str
 
 /** After tier points went up: upgrade if a higher threshold is reached, never down. */
 export function tierAfterEarn(tiers: readonly Tier[], s: TierState): string | null {
-  return higher(tiers, s.code, resolveTier(tiers, s.tierPoints));
+  return higher(tiers, s.code, resolveTier(tiers, s.tierPoints, s.spendFen));
 }
 
 /**
@@ -47,7 +52,7 @@ export function tierAfterEarn(tiers: readonly Tier[], s: TierState): string | nu
  * tier secured for the period and never upwards.
  */
 export function tierAfterDecrease(tiers: readonly Tier[], s: TierState): string | null {
-  const reevaluated = higher(tiers, s.floor, resolveTier(tiers, s.tierPoints));
+  const reevaluated = higher(tiers, s.floor, resolveTier(tiers, s.tierPoints, s.spendFen));
   const current = rankOf(tiers, s.code) >= 0 ? s.code : null;
   return rankOf(tiers, reevaluated) < rankOf(tiers, current) ? reevaluated : current;
 }
@@ -57,7 +62,7 @@ export function tierAfterDecrease(tiers: readonly Tier[], s: TierState): string 
  * (which also becomes its floor). Without downgrades a member keeps a higher tier.
  */
 export function tierAtPeriodEnd(tiers: readonly Tier[], s: TierState, downgrade: boolean): string | null {
-  const earned = resolveTier(tiers, s.tierPoints);
+  const earned = resolveTier(tiers, s.tierPoints, s.spendFen);
   return downgrade ? earned : higher(tiers, s.code, earned);
 }
 
@@ -79,5 +84,5 @@ export function tierByCode(tiers: readonly Tier[], code: string | null): Tier | 
 export function tierAfterRulesChange(tiers: readonly Tier[], s: TierState): { code: string | null; floor: string | null } {
   const current = rankOf(tiers, s.code) >= 0 ? s.code : null;
   const floor = rankOf(tiers, s.floor) >= 0 ? s.floor : null;
-  return { code: higher(tiers, higher(tiers, current, floor), resolveTier(tiers, s.tierPoints)), floor };
+  return { code: higher(tiers, higher(tiers, current, floor), resolveTier(tiers, s.tierPoints, s.spendFen)), floor };
 }

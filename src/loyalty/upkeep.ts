@@ -81,8 +81,9 @@ function closePeriod(batch: LedgerBatch, m: MemberState, ctx: UpkeepContext, per
   const reason = `period from ${periodStart} ended`;
   const { rules, tiers } = ctx.cfg;
   batch.points(m, -carryOverLapse(m.points, rules.period.carryOver), 'carry_over', ref, { reason });
-  const to = tierAtPeriodEnd(tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints }, rules.period.downgrade);
+  const to = tierAtPeriodEnd(tiers, { code: m.tierCode, floor: m.tierFloor, tierPoints: m.tierPoints, spendFen: m.periodSpendFen }, rules.period.downgrade);
   batch.tierPoints(m, -m.tierPoints, 'period_reset', ref, reason);
+  m.periodSpendFen = 0;
   batch.tier(m, to, tierDirection(tiers, m.tierCode, to), 'period_end', ref, reason);
   m.tierFloor = to;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NO_REFUNDS, planRefund, proportionalTotal, splitSpend, topUpBonus, type PurchaseFigures } from './value.rules.js';
+import { NO_REFUNDS, planCashOut, planRefund, proportionalTotal, splitSpend, topUpBonus, type PurchaseFigures } from './value.rules.js';
 
 describe('top-up bonus', () => {
   it('takes the rule with the highest minimum reached', () => {
@@ -94,6 +94,32 @@ describe('refunds', () => {
           expect(totals.svBonusReturned).toBe(p.svBonusPaidFen);
         },
       ),
+    );
+  });
+});
+
+describe('cash-out of stored value', () => {
+  it('pays principal back and forfeits the bonus in proportion, all of it with the last principal', () => {
+    expect(planCashOut(100_000, 10_000, 50_000)).toEqual({ principalFen: 50_000, bonusForfeitedFen: 5_000 });
+    expect(planCashOut(100_000, 10_000, 100_000)).toEqual({ principalFen: 100_000, bonusForfeitedFen: 10_000 });
+    expect(planCashOut(3, 1, 1)).toEqual({ principalFen: 1, bonusForfeitedFen: 0 }); // 0.33 rounds down
+    expect(planCashOut(2, 1, 1)).toEqual({ principalFen: 1, bonusForfeitedFen: 1 }); // 0.5 rounds up
+    expect(() => planCashOut(100, 10, 101)).toThrow();
+    expect(() => planCashOut(100, 10, 0)).toThrow();
+  });
+
+  it('never forfeits more bonus than there is, and cashing out in parts forfeits about as much as at once', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e12 }), fc.integer({ min: 0, max: 1e12 }), fc.double({ min: 0, max: 1, noNaN: true }), (principal, bonus, share) => {
+        const amount = Math.max(1, Math.min(principal, Math.round(principal * share)));
+        const first = planCashOut(principal, bonus, amount);
+        expect(first.bonusForfeitedFen).toBeGreaterThanOrEqual(0);
+        expect(first.bonusForfeitedFen).toBeLessThanOrEqual(bonus);
+        if (amount < principal) {
+          const rest = planCashOut(principal - amount, bonus - first.bonusForfeitedFen, principal - amount);
+          expect(first.bonusForfeitedFen + rest.bonusForfeitedFen).toBe(bonus);
+        }
+      }),
     );
   });
 });

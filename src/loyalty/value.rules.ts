@@ -15,6 +15,20 @@ export function topUpBonus(rules: LoyaltyRules['storedValue']['topUpBonus'], amo
 }
 
 /**
+ * A cash-out of stored value (the member takes money back): only principal is paid out, and the
+ * bonus that came with it is forfeited in proportion (half up; all of it with the last of the
+ * principal), so a member cannot top up, take the money back and keep the bonus.
+ * @example planCashOut(100_000, 10_000, 50_000) → { principalFen: 50_000, bonusForfeitedFen: 5_000 }
+ */
+export function planCashOut(principal: number, bonus: number, amountFen: number): { principalFen: number; bonusForfeitedFen: number } {
+  if (!Number.isInteger(amountFen) || amountFen <= 0 || amountFen > principal) throw new Error('planCashOut: amount outside 1…principal');
+  if (amountFen === principal) return { principalFen: amountFen, bonusForfeitedFen: bonus };
+  // exact integer arithmetic: bonus × amount can exceed 2^53
+  const forfeit = (BigInt(bonus) * BigInt(amountFen) * 2n + BigInt(principal)) / (2n * BigInt(principal));
+  return { principalFen: amountFen, bonusForfeitedFen: Math.min(bonus, Number(forfeit)) };
+}
+
+/**
  * Splits a stored-value payment between the principal and bonus balances.
  * `proportional` takes from each in proportion to its balance (bonus rounded half up).
  * @example splitSpend(300, 1000, 500, 'proportional') → { principal: 200, bonus: 100 }

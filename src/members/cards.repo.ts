@@ -6,8 +6,10 @@ import { memberSettings } from './schema.js';
 
 export type MemberSettingsRow = typeof memberSettings.$inferSelect;
 
-/** The tenant's member settings, created with defaults on first use. */
+/** The tenant's member settings, created with defaults on first use (one read once they exist). */
 export async function getMemberSettings(tx: Tx, tenantId: string): Promise<MemberSettingsRow> {
+  const found = await tx.select().from(memberSettings).where(sql`${memberSettings.tenantId} = ${tenantId}`);
+  if (found[0]) return found[0];
   await tx.insert(memberSettings).values({
     tenantId,
     cardMode: 'sequence',
@@ -30,9 +32,10 @@ const planOf = (s: MemberSettingsRow): CardPlan => ({ prefix: s.cardPrefix, digi
  * takes the lowest free non-special numbers with SKIP LOCKED, so concurrent counters never
  * wait on each other. Numbers never repeat within a tenant: members.card_no is unique.
  */
-export async function allocateCardNumbers(tx: Tx, tenantId: string, count: number): Promise<string[]> {
+export async function allocateCardNumbers(tx: Tx, tenantId: string, count: number, known?: MemberSettingsRow): Promise<string[]> {
   if (count <= 0) return [];
-  const settings = await getMemberSettings(tx, tenantId);
+  // the plan and mode only (the counter is read under its row lock below)
+  const settings = known ?? (await getMemberSettings(tx, tenantId));
   if (settings.cardMode === 'pool') {
     const res = await tx.execute<{ card_no: string }>(sql`
       update card_pool set used_at = now()

@@ -3,7 +3,7 @@
  * (loyalty, messaging, campaigns, import/export) need. Import from here, never from the files.
  */
 export { membersRoutes } from './routes.js';
-export { joinBySms, type SmsJoinResult } from './applications.service.js';
+export { joinBySms, joinBySmsBatch, type SmsJoinResult } from './applications.service.js';
 export {
   findMemberByKey,
   registerMember,

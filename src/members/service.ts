@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
+import { startingTier, tierNames } from '../loyalty/index.js';
 import type { Tx } from '../platform/db/with-tenant.js';
 import { decodeCursor, encodeCursor, type Page } from '../platform/http/pagination.js';
 import { AppError, badRequest, conflict, notFound, type FieldError } from '../platform/http/problem.js';
@@ -27,6 +28,17 @@ export interface MemberActor {
 export const systemActor = (tenantId: string, name: string): MemberActor => ({ tenantId, type: 'system', id: null, name, permissions: new Set(['members.pii']) });
 
 export const visibility = (actor: MemberActor): Visibility => ({ pii: actor.permissions.has('members.pii') });
+
+/** What the actor sees, with the tenant's tier names (loyalty owns the tiers; an unknown code
+ * shows as itself). */
+export async function visibilityIn(tx: Tx, actor: MemberActor): Promise<Visibility> {
+  return withTierNames(tx, actor.tenantId, visibility(actor));
+}
+
+export async function withTierNames(tx: Tx, tenantId: string, vis: Visibility): Promise<Visibility> {
+  const names = await tierNames(tx, tenantId);
+  return { ...vis, tierName: (code) => names[code] ?? code };
+}
 
 // ------------------------------------------------------------------ input checks (shared with applications)
 
@@ -210,6 +222,8 @@ export async function registerMember(
       attributes,
       tags: normalizeTags(input.tags) ?? [],
       source,
+      // a member holds the highest tier they reach: the lowest, if its threshold is 0
+      tierCode: await startingTier(tx, tenantId),
     })
     .onConflictDoNothing()
     .returning();
@@ -224,7 +238,7 @@ export async function registerMember(
 }
 
 export async function createMember(tx: Tx, actor: MemberActor, input: RegisterInput, source: MemberSource = 'counter'): Promise<MemberView> {
-  return memberView(await registerMember(tx, actor, input, source), visibility(actor));
+  return memberView(await registerMember(tx, actor, input, source), await visibilityIn(tx, actor));
 }
 
 // ------------------------------------------------------------------ reading
@@ -261,7 +275,7 @@ async function notePiiView(tx: Tx, actor: MemberActor, memberId: string, via: st
 export async function getMember(tx: Tx, actor: MemberActor, id: string): Promise<MemberView> {
   const row = await memberRow(tx, actor.tenantId, id);
   await notePiiView(tx, actor, row.id, 'member');
-  return memberView(row, visibility(actor));
+  return memberView(row, await visibilityIn(tx, actor));
 }
 
 /** The query behind a lookup key: a phone in any accepted form or a card number. One indexed
@@ -292,7 +306,7 @@ export async function lookupMember(tx: Tx, actor: MemberActor, key: string): Pro
   const row = await findMemberByKey(tx, actor.tenantId, key);
   if (!row) throw notFound('Member');
   await notePiiView(tx, actor, row.id, 'lookup');
-  return memberView(row, visibility(actor));
+  return memberView(row, await visibilityIn(tx, actor));
 }
 
 /**
@@ -318,7 +332,7 @@ export async function listMembers(
 ): Promise<Page<MemberView>> {
   const { limit, cursor, ...search } = params;
   const rows = await membersPageQuery(tx, actor.tenantId, search, decodeCursor(cursor), limit);
-  const vis = visibility(actor);
+  const vis = await visibilityIn(tx, actor);
   const items = rows.slice(0, limit).map((r) => memberView(r, vis));
   return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
 }
@@ -398,7 +412,7 @@ export async function updateMember(tx: Tx, actor: MemberActor, id: string, patch
     }
   }
   const statusChanged = patch.status !== undefined && patch.status !== current.status;
-  if (Object.keys(after).length === 0 && !statusChanged) return memberView(current, visibility(actor));
+  if (Object.keys(after).length === 0 && !statusChanged) return memberView(current, await visibilityIn(tx, actor));
 
   const [row] = await tx
     .update(members)
@@ -410,7 +424,7 @@ export async function updateMember(tx: Tx, actor: MemberActor, id: string, patch
     await recordChange(tx, actor, id, 'status', { status: current.status }, { status: patch.status });
     await audit(tx, actor, 'member.status_change', { type: 'member', id }, { from: current.status, to: patch.status, cardNo: current.cardNo });
   }
-  return memberView(row!, visibility(actor));
+  return memberView(row!, await visibilityIn(tx, actor));
 }
 
 /**
@@ -421,7 +435,7 @@ export async function updateMember(tx: Tx, actor: MemberActor, id: string, patch
 export async function changePhone(tx: Tx, actor: MemberActor, id: string, input: { phone: string; reason: string }): Promise<MemberView> {
   const phone = parsePhone(input.phone);
   const current = await memberRow(tx, actor.tenantId, id, true);
-  if (current.phone === phone) return memberView(current, visibility(actor));
+  if (current.phone === phone) return memberView(current, await visibilityIn(tx, actor));
   const holder = await memberIdByPhone(tx, actor.tenantId, phone);
   if (holder) throw phoneTaken(holder);
   let row: MemberRow | undefined;
@@ -442,5 +456,5 @@ export async function changePhone(tx: Tx, actor: MemberActor, id: string, input:
     to: maskPhone(phone),
     reason: input.reason,
   });
-  return memberView(row!, visibility(actor));
+  return memberView(row!, await visibilityIn(tx, actor));
 }

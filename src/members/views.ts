@@ -33,7 +33,8 @@ export interface MemberView {
 /** Who sees what: `pii` is true when the caller holds members.pii. */
 export interface Visibility {
   pii: boolean;
-  /** Names of tiers by code (the loyalty capability owns tiers; until then the code is the name). */
+  /** Names of tiers by code (loyalty owns the tiers: `visibilityIn` in service.ts fills this from
+   * its `tierNames`); without it, or for an unknown code, the code is the name. */
   tierName?: (code: string) => string;
 }
 

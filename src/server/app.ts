@@ -16,6 +16,8 @@ import { installErrorHandling, sendProblem } from '../platform/http/problem.js';
 import { tenancyRoutes } from '../platform/tenancy/routes.js';
 import { loyaltyRoutes } from '../loyalty/index.js';
 import { membersRoutes } from '../members/index.js';
+import { createSmsRuntime, messagingRoutes, type SmsGateway } from '../messaging/index.js';
+import type { DispatcherOptions } from '../messaging/dispatcher.js';
 import type { Config } from './config.js';
 
 const STATIC_EXTENSIONS = /\.(js|mjs|css|map|png|jpe?g|gif|svg|ico|webp|woff2?|ttf|json|txt|webmanifest)$/i;
@@ -24,6 +26,9 @@ export interface AppDeps {
   config: Readonly<Config>;
   database: Database;
   logger: Logger;
+  /** Use this SMS gateway instead of the configured one (tests). */
+  smsGateway?: SmsGateway;
+  smsDispatcher?: Partial<DispatcherOptions>;
 }
 
 /** Builds the whole HTTP application without listening, so tests can `inject` or listen on a
@@ -72,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installAuth(app, database.pool);
   installInflightTracking(app);
-  installMetrics(app);
+  const metrics = installMetrics(app);
 
   app.get('/healthz', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     try {
@@ -87,6 +92,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(loyaltyRoutes({ database }), { prefix: '/api/v1' });
   await app.register(membersRoutes({ database, config }), { prefix: '/api/v1' });
   await app.register((await import('../members/import/routes.js')).memberImportExportRoutes({ database, config }), { prefix: '/api/v1' });
+
+  // SMS: the configured gateway (its HTTP callbacks, if any), the dispatcher and the inbound
+  // processor start with the app and drain when it closes.
+  const sms = await createSmsRuntime({ config, database, log: deps.logger, registry: metrics, gateway: deps.smsGateway, dispatcher: deps.smsDispatcher });
+  app.decorate('sms', sms);
+  sms.gateway.registerRoutes?.(app);
+  await app.register(messagingRoutes({ database, sms }), { prefix: '/api/v1' });
+  app.addHook('onReady', async () => {
+    await sms.start();
+  });
+  app.addHook('onClose', async () => {
+    await sms.stop();
+  });
 
   const indexHtml = path.join(config.consoleDir, 'index.html');
   const hasConsole = existsSync(indexHtml);

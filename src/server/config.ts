@@ -14,6 +14,24 @@ export interface Config {
   adminPassword: string | null;
   smsGateway: 'sandbox' | 'smpp' | 'kannel';
   smsServiceNumber: string;
+  /** Base URL under which an SMS gateway (Kannel) reaches this server for its callbacks. */
+  publicUrl: string;
+  smpp: {
+    host: string;
+    port: number;
+    systemId: string;
+    password: string;
+    systemType: string;
+    window: number;
+    ratePerSecond: number;
+    enquireLinkSeconds: number;
+  };
+  kannel: {
+    sendsmsUrl: string;
+    username: string;
+    password: string;
+    callbackSecret: string;
+  };
   sessionTtlHours: number;
   bodyLimitBytes: number;
   logLevel: string;
@@ -60,6 +78,40 @@ export const configDocs: VarDoc[] = [
     default: '1065702160',
     description: 'Service number; a merchant port is this number followed by its extension.',
   },
+  {
+    name: 'MEMBERDESK_PUBLIC_URL',
+    default: 'http://127.0.0.1:$PORT',
+    description: 'Base URL under which the SMS gateway (Kannel) reaches memberdesk for MO and delivery-report callbacks.',
+  },
+  { name: 'MEMBERDESK_SMPP_HOST', default: '127.0.0.1', description: 'SMPP gateway: the SMSC host.' },
+  { name: 'MEMBERDESK_SMPP_PORT', default: '2775', description: 'SMPP gateway: the SMSC port.' },
+  { name: 'MEMBERDESK_SMPP_SYSTEM_ID', default: '(required for smpp)', description: 'SMPP gateway: system_id of the bind_transceiver.' },
+  { name: 'MEMBERDESK_SMPP_PASSWORD', default: '(empty)', description: 'SMPP gateway: password of the bind.', secret: true },
+  { name: 'MEMBERDESK_SMPP_SYSTEM_TYPE', default: '(empty)', description: 'SMPP gateway: system_type of the bind, if the SMSC wants one.' },
+  {
+    name: 'MEMBERDESK_SMPP_WINDOW',
+    default: '10',
+    description: 'SMPP gateway: submit_sm outstanding without a submit_sm_resp at most (1–1000).',
+  },
+  {
+    name: 'MEMBERDESK_SMPP_RATE',
+    default: '100',
+    description: 'SMPP gateway: submit_sm per second on the bind, as contracted with the carrier (0 = no limit).',
+  },
+  { name: 'MEMBERDESK_SMPP_ENQUIRE_LINK_SECONDS', default: '30', description: 'SMPP gateway: enquire_link interval.' },
+  {
+    name: 'MEMBERDESK_KANNEL_SENDSMS_URL',
+    default: 'http://127.0.0.1:13013/cgi-bin/sendsms',
+    description: "Kannel gateway: smsbox's sendsms URL.",
+  },
+  { name: 'MEMBERDESK_KANNEL_USERNAME', default: '(required for kannel)', description: 'Kannel gateway: sendsms-user username.' },
+  { name: 'MEMBERDESK_KANNEL_PASSWORD', default: '(required for kannel)', description: 'Kannel gateway: sendsms-user password.', secret: true },
+  {
+    name: 'MEMBERDESK_KANNEL_CALLBACK_SECRET',
+    default: '(required for kannel)',
+    description: "Kannel gateway: shared secret in Kannel's MO get-url and dlr-url (16+ characters of A-Z a-z 0-9 . _ ~ -).",
+    secret: true,
+  },
   { name: 'MEMBERDESK_SESSION_TTL_HOURS', default: '12', description: 'Lifetime of a login token.' },
   { name: 'MEMBERDESK_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes (413 above).' },
   { name: 'MEMBERDESK_JOBS', default: 'on', description: 'Run the pg-boss job workers in this process (on/off).' },
@@ -94,8 +146,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError('MEMBERDESK_SMS_SERVICE_NUMBER must be 3–16 digits');
   }
   const jobs = (env.MEMBERDESK_JOBS ?? 'on').toLowerCase();
+  const port = intVar(env, 'PORT', 3000, 0, 65535);
+  const publicUrl = (env.MEMBERDESK_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
+    throw new ConfigError(`MEMBERDESK_PUBLIC_URL must be an http(s) base URL, got "${publicUrl}"`);
+  }
+  const smpp = {
+    host: env.MEMBERDESK_SMPP_HOST || '127.0.0.1',
+    port: intVar(env, 'MEMBERDESK_SMPP_PORT', 2775, 1, 65535),
+    systemId: env.MEMBERDESK_SMPP_SYSTEM_ID ?? '',
+    password: env.MEMBERDESK_SMPP_PASSWORD ?? '',
+    systemType: env.MEMBERDESK_SMPP_SYSTEM_TYPE ?? '',
+    window: intVar(env, 'MEMBERDESK_SMPP_WINDOW', 10, 1, 1000),
+    ratePerSecond: intVar(env, 'MEMBERDESK_SMPP_RATE', 100, 0, 1_000_000),
+    enquireLinkSeconds: intVar(env, 'MEMBERDESK_SMPP_ENQUIRE_LINK_SECONDS', 30, 1, 3600),
+  };
+  const kannel = {
+    sendsmsUrl: env.MEMBERDESK_KANNEL_SENDSMS_URL || 'http://127.0.0.1:13013/cgi-bin/sendsms',
+    username: env.MEMBERDESK_KANNEL_USERNAME ?? '',
+    password: env.MEMBERDESK_KANNEL_PASSWORD ?? '',
+    callbackSecret: env.MEMBERDESK_KANNEL_CALLBACK_SECRET ?? '',
+  };
+  if (gateway === 'smpp') {
+    // SMPP 3.4: system_id ≤ 15 octets, password ≤ 8
+    if (!/^[\x21-\x7e]{1,15}$/.test(smpp.systemId)) throw new ConfigError('MEMBERDESK_SMPP_SYSTEM_ID is required for the smpp gateway (1–15 printable characters)');
+    if (smpp.password.length > 8) throw new ConfigError('MEMBERDESK_SMPP_PASSWORD must be at most 8 characters (SMPP 3.4)');
+  }
+  if (gateway === 'kannel') {
+    if (!/^https?:\/\//.test(kannel.sendsmsUrl)) throw new ConfigError('MEMBERDESK_KANNEL_SENDSMS_URL must be an http(s) URL');
+    if (!kannel.username || !kannel.password) {
+      throw new ConfigError('MEMBERDESK_KANNEL_USERNAME and MEMBERDESK_KANNEL_PASSWORD are required for the kannel gateway');
+    }
+    if (!/^[A-Za-z0-9._~-]{16,200}$/.test(kannel.callbackSecret)) {
+      throw new ConfigError('MEMBERDESK_KANNEL_CALLBACK_SECRET is required for the kannel gateway: 16–200 characters of A-Z a-z 0-9 . _ ~ -');
+    }
+  }
   return Object.freeze({
-    port: intVar(env, 'PORT', 3000, 0, 65535),
+    port,
     host: env.HOST ?? '0.0.0.0',
     dataDir: path.resolve(env.MEMBERDESK_DATA_DIR ?? './data'),
     databaseUrl: env.DATABASE_URL ? env.DATABASE_URL : null,
@@ -103,6 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     adminPassword: env.MEMBERDESK_ADMIN_PASSWORD ? env.MEMBERDESK_ADMIN_PASSWORD : null,
     smsGateway: gateway,
     smsServiceNumber: serviceNumber,
+    publicUrl,
+    smpp,
+    kannel,
     sessionTtlHours: intVar(env, 'MEMBERDESK_SESSION_TTL_HOURS', 12, 1, 24 * 90),
     bodyLimitBytes: intVar(env, 'MEMBERDESK_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     logLevel: env.LOG_LEVEL ?? 'info',

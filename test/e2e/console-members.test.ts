@@ -20,6 +20,8 @@ let owner: Client;
 /** Page errors and React/antd warnings: a page that works but complains is not done. */
 const complaints: string[] = [];
 const shot = screenshotter('members');
+/** expect.poll with the patience of a locator (its default second is short on a busy machine). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 });
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Matches an accessible name that ends with `label` (antd icons add their own name in front). */
@@ -160,7 +162,7 @@ describe('member pages', () => {
     await size.waitFor();
     expect(await size.innerText()).toMatch(/尺码\s+必填\s+size\s+单选\s+S\s+M\s+L/);
     expect(await textOf(defs.getByRole('row', { name: /是否学生/ }))).toContain('是/否');
-    await expect.poll(() => page.getByTestId('attribute-count').innerText()).toBe('已定义 2 / 30 个');
+    await poll(() => page.getByTestId('attribute-count').innerText()).toBe('已定义 2 / 30 个');
   });
 
   it('sets a card plan with a prefix and turns on the review of applications', async () => {
@@ -168,7 +170,7 @@ describe('member pages', () => {
     expect(await textOf(plan.getByTestId('card-plan-next'))).toBe('下一个卡号：00000002');
     await plan.getByLabel('卡号前缀', { exact: true }).fill('vip');
     await plan.getByLabel('序号位数', { exact: true }).fill('6');
-    await expect.poll(() => plan.getByTestId('card-plan-next').innerText()).toBe('下一个卡号：VIP000002');
+    await poll(() => plan.getByTestId('card-plan-next').innerText()).toBe('下一个卡号：VIP000002');
     await plan.getByRole('switch', { name: '入会审核' }).click();
     await button(plan, '保存').click();
     await page.getByText('卡号规则已保存').waitFor();
@@ -229,17 +231,17 @@ describe('member pages', () => {
     expect(await textOf(page.getByTestId('member-count'))).toBe('已加载 2 位会员');
 
     await search.fill('38001');
-    await expect.poll(() => page.getByTestId('member-count').innerText()).toBe('已加载 1 位会员');
+    await poll(() => page.getByTestId('member-count').innerText()).toBe('已加载 1 位会员');
     const row = page.getByRole('row', { name: /张三/ });
     const cells = await row.innerText();
     for (const s of ['VIP000002', '张三', '13800138000', '无等级', '¥0.00', '新客']) expect(cells, s).toContain(s);
 
     await search.fill('李');
     await page.getByRole('row', { name: /李四/ }).waitFor();
-    await expect.poll(() => page.getByTestId('member-count').innerText()).toBe('已加载 1 位会员');
+    await poll(() => page.getByTestId('member-count').innerText()).toBe('已加载 1 位会员');
     await search.fill('张');
     await row.waitFor();
-    await expect.poll(() => page.getByTestId('member-count').innerText()).toBe('已加载 1 位会员');
+    await poll(() => page.getByTestId('member-count').innerText()).toBe('已加载 1 位会员');
     await shot(page, 'search-surname');
 
     // The lookup box goes straight to the member.
@@ -256,20 +258,24 @@ describe('member pages', () => {
     await page.getByTestId('member-header').waitFor();
   });
 
-  it('the 360° page: capabilities to come say so; a profile edit shows in the change history', async () => {
+  it('the 360° page: empty ledgers and message tabs say so; a profile edit shows in the change history', async () => {
     await page.getByRole('tab', { name: '积分明细' }).click();
-    await page.getByText('积分明细功能即将上线，上线后这里会显示该会员的记录。').waitFor();
+    await page.getByTestId('ledger-points').getByText('暂无记录').waitFor();
     await page.getByRole('tab', { name: '消费记录' }).click();
-    await page.getByText('消费记录功能即将上线，上线后这里会显示该会员的记录。').waitFor();
+    await page.getByTestId('member-transactions').getByText('暂无消费记录').waitFor();
+    await page.getByRole('tab', { name: '短信' }).click();
+    await page.getByTestId('member-sms').getByText('暂无短信').waitFor();
+    await page.getByRole('tab', { name: '反馈' }).click();
+    await page.getByTestId('member-feedback').getByText('暂无反馈').waitFor();
 
     await page.getByRole('tab', { name: '资料' }).click();
     const form = page.getByRole('tabpanel', { name: '资料' });
-    await expect.poll(() => form.getByLabel('姓名', { exact: true }).inputValue()).toBe('张三');
+    await poll(() => form.getByLabel('姓名', { exact: true }).inputValue()).toBe('张三');
     await form.getByLabel('姓名', { exact: true }).fill('张三丰');
     await choose(form, '尺码', 'L');
     await button(form, '保存').click();
     await page.getByText('资料已保存').waitFor();
-    await expect.poll(() => page.getByTestId('member-name').innerText()).toBe('张三丰');
+    await poll(() => page.getByTestId('member-name').innerText()).toBe('张三丰');
 
     await page.getByRole('tab', { name: '变更记录' }).click();
     const changes = page.getByTestId('member-changes');
@@ -294,7 +300,7 @@ describe('member pages', () => {
     await d.getByLabel('新手机号', { exact: true }).fill('13700137000');
     await button(d, '保存').click();
     await d.waitFor({ state: 'hidden' });
-    await expect.poll(() => page.getByTestId('member-phone').innerText()).toBe('13700137000');
+    await poll(() => page.getByTestId('member-phone').innerText()).toBe('13700137000');
     const changes = page.getByTestId('member-changes');
     await changes.getByText('换绑手机').waitFor();
     expect(await changes.innerText()).toMatch(/手机号：13800138000\s*→\s*13700137000\s*原因：手机号丢失/);
@@ -319,7 +325,7 @@ describe('member pages', () => {
     await button(reg, '登记').click();
     await page.waitForURL(/\/members\/\d+$/);
     expect(new URL(page.url()).pathname).not.toBe(memberUrl);
-    await expect.poll(() => page.getByTestId('member-card-no').innerText()).toBe('VIP000003');
+    await poll(() => page.getByTestId('member-card-no').innerText()).toBe('VIP000003');
     expect(await textOf(page.getByTestId('member-phone'))).toBe('13800138000');
   });
 
@@ -373,13 +379,13 @@ describe('member pages', () => {
 
     await page.getByRole('tab', { name: '已通过' }).click();
     await done.getByRole('link', { name: '查看会员' }).click();
-    await expect.poll(() => page.getByTestId('member-card-no').innerText()).toBe('VIP000004');
+    await poll(() => page.getByTestId('member-card-no').innerText()).toBe('VIP000004');
   });
 
   it('adds a batch and a special number to the card pool and sees the counts', async () => {
     await openMemberMenu(page, '会员', '会员设置', '会员设置');
     const pool = page.getByTestId('card-pool');
-    await expect.poll(() => pool.getByTestId('pool-total').innerText()).toContain('0');
+    await poll(() => pool.getByTestId('pool-total').innerText()).toContain('0');
     await pool.getByLabel('前缀', { exact: true }).fill('p');
     await pool.getByLabel('起始序号', { exact: true }).fill('1001');
     await pool.getByLabel('数量', { exact: true }).fill('50');
@@ -390,7 +396,7 @@ describe('member pages', () => {
     await button(pool, '添加').click();
     await page.getByText('已添加靓号 888888').waitFor();
     const count = async (k: string) => (await pool.getByTestId(`pool-${k}`).innerText()).replace(/\s+/g, ' ');
-    await expect.poll(() => count('free')).toBe('可用 50');
+    await poll(() => count('free')).toBe('可用 50');
     expect(await count('freeSpecial')).toBe('可用靓号 1');
     expect(await count('used')).toBe('已使用 0');
     expect(await count('total')).toBe('合计 51');
@@ -410,7 +416,7 @@ describe('member pages', () => {
     await purge.getByText('已有会员填写了“是否学生”。删除属性将同时清除所有会员的该项数据，且不可恢复。').waitFor();
     await button(purge, '连同数据删除').click();
     await page.getByText('已删除属性“是否学生”').waitFor();
-    await expect.poll(() => page.getByTestId('attribute-count').innerText()).toBe('已定义 1 / 30 个');
+    await poll(() => page.getByTestId('attribute-count').innerText()).toBe('已定义 1 / 30 个');
   });
 
   it('a clerk without members.pii sees masked phones and names', async () => {
@@ -421,7 +427,7 @@ describe('member pages', () => {
       await login(p, 'tea-one', 'clerk01', 'clerk-pass-2024');
       await menuItem(p, '会员').click();
       const items = (await p.getByRole('menuitem').allInnerTexts()).map((x) => x.trim());
-      expect(items).toEqual(['首页', '会员', '会员列表', '入会申请', '组织架构']);
+      expect(items).toEqual(['首页', '会员', '会员列表', '入会申请', '消费与积分', '短信', '组织架构']);
       await menuItem(p, '会员列表').click();
       const row = p.getByRole('row', { name: /VIP000002/ });
       await row.waitFor();
@@ -431,7 +437,7 @@ describe('member pages', () => {
       expect(text).not.toContain('13700137000');
       await shot(p, 'clerk-masked');
       await row.click();
-      await expect.poll(() => p.getByTestId('member-phone').innerText()).toBe('137****7000');
+      await poll(() => p.getByTestId('member-phone').innerText()).toBe('137****7000');
       expect(await p.getByTestId('member-name').innerText()).toBe('张**');
       // A clerk may not open the settings.
       await p.goto('/members/settings');
@@ -445,14 +451,14 @@ describe('member pages', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto('/members');
     const cards = page.getByTestId('member-card');
-    await expect.poll(() => cards.count()).toBe(4);
+    await poll(() => cards.count()).toBe(4);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const add = await button(page, '新建会员').boundingBox();
     expect(add!.x + add!.width).toBeLessThanOrEqual(390);
     await shot(page, 'phone-list');
 
     await page.getByLabel('搜索', { exact: true }).fill('37001');
-    await expect.poll(() => cards.count()).toBe(1);
+    await poll(() => cards.count()).toBe(1);
     await cards.first().click();
     await page.getByTestId('member-header').waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

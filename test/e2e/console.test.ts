@@ -319,7 +319,7 @@ describe('web console', () => {
       await p.getByText('无权访问', { exact: true }).waitFor();
       const items = (await p.getByRole('menuitem').allInnerTexts()).map((s) => s.trim());
       // 会员 (a closed submenu): the role holds members.read.
-      expect(items).toEqual(['首页', '会员', '组织架构']);
+      expect(items).toEqual(['首页', '会员', '消费与积分', '组织架构']);
 
       await p.getByRole('menuitem', { name: named('组织架构') }).click();
       const tree = p.getByRole('tree');

@@ -123,7 +123,7 @@ describe('refunds', () => {
   it('reverses points, tier points and stored value in proportion, principal first, and re-evaluates the tier', async () => {
     const m = await newMember();
     await api.post(`/api/v1/members/${m.id}/stored-value/top-up`, { amountFen: 50_000, tender: 'cash' }, idem()); // +4 000 bonus
-    await buy(m.id, 90_000); // 900 tier points, SILVER
+    await buy(m.id, 90_000); // 900 tier points, still SILVER (the starting tier)
     const p = await buy(m.id, 20_000, { tenders: [{ type: 'stored_value', amountFen: 10_800 }, { type: 'cash', amountFen: 9_200 }] });
     expect(p.body).toMatchObject({ pointsEarned: 200, tierPointsEarned: 200, tierChange: { to: { code: 'GOLD' } }, member: { points: 1_100, tierPoints: 1_100, storedValueFen: 43_200 } });
     // 10 800 paid: 10 000 principal + 800 bonus (proportional 50 000 : 4 000)
@@ -152,7 +152,7 @@ describe('refunds', () => {
     const detail = await api.get(`/api/v1/transactions/${p.body.id}`);
     expect(detail.body.refundedFen).toBe(20_000);
     expect(detail.body.refunds.map((r: any) => r.amountFen)).toEqual([5_000, 10_000, 5_000]);
-    expect((await api.get(`/api/v1/members/${m.id}/tier-changes`)).body.items.map((c: any) => c.cause)).toEqual(['refund', 'purchase', 'purchase']);
+    expect((await api.get(`/api/v1/members/${m.id}/tier-changes`)).body.items.map((c: any) => c.cause)).toEqual(['refund', 'purchase']);
     await reconcileOk();
   });
 
@@ -277,6 +277,11 @@ describe('for other capabilities', () => {
     expect(await withTenant(db, tenantId, (tx) => startingTier(tx, tenantId))).toBe('SILVER');
     const m = await newMember();
     await buy(m.id, 120_000);
+    // more tier changes, so that their ids cross 9 → 10 below
+    const n = await newMember();
+    for (const code of ['GOLD', 'SILVER', 'GOLD', 'SILVER']) {
+      expect((await api.post(`/api/v1/members/${n.id}/tier`, { code, reason: 'feed order' }, idem())).status).toBe(201);
+    }
     const summary = await withTenant(db, tenantId, (tx) => loyaltySummary(tx, tenantId, m.id));
     expect(summary).toMatchObject({ memberId: m.id, points: 1_200, tierPoints: 1_200, storedValueFen: 0, tier: { code: 'GOLD', name: '金卡' }, nextTier: null, period: null, expiring: [] });
     const feed = await withTenant(db, tenantId, (tx) => tierChangesSince(tx, tenantId, '0', 1_000));
@@ -311,5 +316,35 @@ describe('reconciliation', () => {
     ]);
     await owner.query(`update members set points = points - 7, tier_code = 'SILVER' where id = $1`, [m.id]);
     await reconcileOk();
+  });
+});
+
+describe('stored value cash-out', () => {
+  it('pays principal back with loyalty.adjust, forfeits the bonus in proportion, audited; a clerk gets 403', async () => {
+    await api.put('/api/v1/loyalty/rules', { storedValue: { topUpBonus: [{ minFen: 100_000, bonusFen: 10_000 }] } });
+    const m = await newMember();
+    expect((await api.post(`/api/v1/members/${m.id}/stored-value/top-up`, { amountFen: 100_000, tender: 'cash' }, idem())).body.bonusFen).toBe(10_000);
+    const clerk = client(server.baseUrl, await login(server.baseUrl, 'clerk', 'clerk-password-1', 'spa'));
+    expect((await clerk.post(`/api/v1/members/${m.id}/stored-value/cash-out`, { amountFen: 1_000, reason: '退卡' }, idem())).status).toBe(403);
+
+    const half = await api.post(`/api/v1/members/${m.id}/stored-value/cash-out`, { amountFen: 50_000, reason: '部分退款' }, idem());
+    expect(half.status).toBe(201);
+    expect(half.body).toMatchObject({ principalFen: 50_000, bonusForfeitedFen: 5_000, reason: '部分退款', storedValueFen: 55_000, member: { storedPrincipalFen: 50_000, storedBonusFen: 5_000 } });
+    expect((await api.post(`/api/v1/members/${m.id}/stored-value/cash-out`, { amountFen: 50_001, reason: 'x' }, idem())).status).toBe(409);
+    const rest = await api.post(`/api/v1/members/${m.id}/stored-value/cash-out`, { reason: '退卡' }, idem());
+    expect(rest.body).toMatchObject({ principalFen: 50_000, bonusForfeitedFen: 5_000, storedValueFen: 0 });
+    const none = await api.post(`/api/v1/members/${m.id}/stored-value/cash-out`, { reason: '退卡' }, idem());
+    expect(none.status).toBe(409);
+    expect(none.body.type).toContain('no_stored_principal');
+
+    const ledger = (await api.get(`/api/v1/members/${m.id}/ledger?kind=stored_value`)).body.items;
+    expect(ledger.slice(0, 2).map((e: any) => [e.cause, e.delta, e.reason])).toEqual([
+      ['cash_out', -55_000, '退卡'],
+      ['cash_out', -55_000, '部分退款'],
+    ]);
+    const audit = await api.get('/api/v1/audit-log?action=loyalty.cash_out');
+    expect(audit.body.items[0]).toMatchObject({ action: 'loyalty.cash_out', targetType: 'member', targetId: m.id });
+    expect((await api.get('/api/v1/loyalty/reconcile')).body).toMatchObject({ ok: true });
+    await api.put('/api/v1/loyalty/rules', {});
   });
 });

@@ -203,7 +203,8 @@ describe('tiers and discounts', () => {
     const m = await newMember();
     const override = await api.post(`/api/v1/members/${m.id}/tier`, { code: 'DIAMOND', reason: '开业贵宾' }, idem());
     expect(override.status).toBe(201);
-    expect(override.body).toMatchObject({ from: null, to: { code: 'DIAMOND' }, member: { tier: { code: 'DIAMOND' } } });
+    // a new member starts in the tier with threshold 0
+    expect(override.body).toMatchObject({ from: { code: 'SILVER' }, to: { code: 'DIAMOND' }, member: { tier: { code: 'DIAMOND' } } });
     const items = [
       { sku: 'set-meal', category: 'food', quantity: 1, unitPriceFen: 6_000, promo: true },
       { sku: 'tea', category: 'drinks', quantity: 2, unitPriceFen: 2_000 },

@@ -4,7 +4,19 @@ import pg from 'pg';
 
 /** Tables that belong to the platform, not to a tenant. Everything else in `public` is
  * tenant-owned and must follow the co-location rule. Adding a table here needs a reason. */
-const PLATFORM_TABLES = new Set(['tenants', 'platform_users', 'auth_sessions', 'login_failures', 'platform_audit_log', 'schema_migrations']);
+// sms_outbox, sms_inbound_staging, sms_dispatchers: the SMS dispatcher claims across tenants and an
+// inbound message is stored before its tenant is known (see migrations/0007_messaging.sql).
+const PLATFORM_TABLES = new Set([
+  'tenants',
+  'platform_users',
+  'auth_sessions',
+  'login_failures',
+  'platform_audit_log',
+  'schema_migrations',
+  'sms_outbox',
+  'sms_inbound_staging',
+  'sms_dispatchers',
+]);
 
 let database: TestDatabase;
 let owner: pg.Client;

@@ -1,6 +1,16 @@
 import {
   ApartmentOutlined,
   AuditOutlined,
+  BarChartOutlined,
+  CommentOutlined,
+  ExperimentOutlined,
+  MailOutlined,
+  MessageOutlined,
+  ClockCircleOutlined,
+  ControlOutlined,
+  CrownOutlined,
+  ProfileOutlined,
+  ShoppingCartOutlined,
   HomeOutlined,
   IdcardOutlined,
   KeyOutlined,
@@ -15,10 +25,29 @@ import type { ReactNode } from 'react';
 import { can } from './auth/session';
 import type { Me } from './api/types';
 
-export type NavKey = 'home' | 'merchants' | 'memberList' | 'memberApplications' | 'memberSettings' | 'org' | 'operators' | 'roles' | 'apiKeys' | 'audit';
+export type NavKey =
+  | 'home'
+  | 'merchants'
+  | 'memberList'
+  | 'memberApplications'
+  | 'memberSettings'
+  | 'checkout'
+  | 'transactions'
+  | 'expiring'
+  | 'loyaltySettings'
+  | 'smsSimulator'
+  | 'smsInbox'
+  | 'smsMessages'
+  | 'smsReports'
+  | 'smsSettings'
+  | 'org'
+  | 'operators'
+  | 'roles'
+  | 'apiKeys'
+  | 'audit';
 
 /** A submenu of the left menu; it shows when one of its pages may be opened. */
-export type NavGroupKey = 'members';
+export type NavGroupKey = 'members' | 'loyalty' | 'sms';
 
 export interface NavItem {
   key: NavKey;
@@ -32,6 +61,8 @@ export interface NavItem {
 
 export const NAV_GROUPS: Record<NavGroupKey, { icon: ReactNode }> = {
   members: { icon: <IdcardOutlined /> },
+  loyalty: { icon: <CrownOutlined /> },
+  sms: { icon: <MessageOutlined /> },
 };
 
 const operator = (me: Me) => me.user.kind === 'operator';
@@ -44,6 +75,15 @@ export const NAV: readonly NavItem[] = [
   { key: 'memberList', path: '/members', icon: <UnorderedListOutlined />, allowed: memberReader, group: 'members' },
   { key: 'memberApplications', path: '/member-applications', icon: <SolutionOutlined />, allowed: memberReader, group: 'members' },
   { key: 'memberSettings', path: '/members/settings', icon: <SettingOutlined />, allowed: (me) => memberReader(me) && can(me, 'settings.manage'), group: 'members' },
+  { key: 'checkout', path: '/checkout', icon: <ShoppingCartOutlined />, allowed: (me) => memberReader(me) && can(me, 'loyalty.write'), group: 'loyalty' },
+  { key: 'transactions', path: '/transactions', icon: <ProfileOutlined />, allowed: memberReader, group: 'loyalty' },
+  { key: 'expiring', path: '/loyalty/expiring', icon: <ClockCircleOutlined />, allowed: memberReader, group: 'loyalty' },
+  { key: 'loyaltySettings', path: '/loyalty/settings', icon: <ControlOutlined />, allowed: (me) => memberReader(me) && can(me, 'loyalty.settings'), group: 'loyalty' },
+  { key: 'smsInbox', path: '/sms/inbox', icon: <CommentOutlined />, allowed: (me) => operator(me) && can(me, 'sms.read'), group: 'sms' },
+  { key: 'smsMessages', path: '/sms/messages', icon: <MailOutlined />, allowed: (me) => operator(me) && can(me, 'sms.read'), group: 'sms' },
+  { key: 'smsReports', path: '/sms/reports', icon: <BarChartOutlined />, allowed: (me) => operator(me) && (can(me, 'sms.read') || can(me, 'reports.read')), group: 'sms' },
+  { key: 'smsSettings', path: '/sms/settings', icon: <SettingOutlined />, allowed: (me) => operator(me) && can(me, 'sms.settings'), group: 'sms' },
+  { key: 'smsSimulator', path: '/sms/simulator', icon: <ExperimentOutlined />, allowed: (me) => me.user.kind === 'platform' || (operator(me) && can(me, 'sms.read')), group: 'sms' },
   { key: 'org', path: '/org', icon: <ApartmentOutlined />, allowed: (me) => operator(me) && can(me, 'org.read') },
   { key: 'operators', path: '/operators', icon: <TeamOutlined />, allowed: (me) => operator(me) && can(me, 'operators.manage') },
   { key: 'roles', path: '/roles', icon: <SafetyCertificateOutlined />, allowed: (me) => operator(me) && can(me, 'operators.manage') },

@@ -1,19 +1,57 @@
 import { Button, Result } from 'antd';
-import type { ReactNode } from 'react';
+import { lazy, type ComponentType, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { createBrowserRouter, Navigate, useNavigate, useRouteError } from 'react-router-dom';
-import { ApiKeysPage } from '../features/api-keys';
-import { AuditLogPage } from '../features/audit';
 import { LoginPage } from '../features/auth';
-import { HomePage } from '../features/home';
-import { ApplicationsPage, MemberPage, MemberSettingsPage, MembersPage } from '../features/members';
-import { MerchantsPage } from '../features/merchants';
-import { OperatorsPage } from '../features/operators';
-import { OrgPage } from '../features/org';
-import { RolesPage } from '../features/roles';
 import { RequireAuth, useSession } from './auth/session';
 import { AppLayout } from './layout/AppLayout';
 import { navItem, type NavKey } from './nav';
+
+/** Loads a feature chunk, trying again twice when the network drops it: React.lazy keeps a
+ * failed load for good, so one lost request would otherwise break the page until a reload. */
+export async function loadChunk<M>(load: () => Promise<M>, attempts = 3, delayMs = 400): Promise<M> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await load();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+    }
+  }
+}
+
+/** A page loaded when first opened: each feature is its own chunk (AppLayout's Suspense shows
+ * the spinner meanwhile). */
+function page<M>(load: () => Promise<M>, name: keyof M) {
+  return lazy(async () => ({ default: (await loadChunk(load))[name] as ComponentType }));
+}
+const features = {
+  home: () => import('../features/home'),
+  members: () => import('../features/members'),
+  loyalty: () => import('../features/loyalty'),
+  sms: () => import('../features/sms'),
+  admin: () => import('./adminPages'),
+};
+const HomePage = page(features.home, 'HomePage');
+const MembersPage = page(features.members, 'MembersPage');
+const MemberPage = page(features.members, 'MemberPage');
+const MemberSettingsPage = page(features.members, 'MemberSettingsPage');
+const ApplicationsPage = page(features.members, 'ApplicationsPage');
+const CheckoutPage = page(features.loyalty, 'CheckoutPage');
+const TransactionsPage = page(features.loyalty, 'TransactionsPage');
+const ExpiringPage = page(features.loyalty, 'ExpiringPage');
+const LoyaltySettingsPage = page(features.loyalty, 'LoyaltySettingsPage');
+const SimulatorPage = page(features.sms, 'SimulatorPage');
+const InboxPage = page(features.sms, 'InboxPage');
+const MessagesPage = page(features.sms, 'MessagesPage');
+const SmsReportsPage = page(features.sms, 'ReportsPage');
+const SmsSettingsPage = page(features.sms, 'SmsSettingsPage');
+const MerchantsPage = page(features.admin, 'MerchantsPage');
+const OrgPage = page(features.admin, 'OrgPage');
+const OperatorsPage = page(features.admin, 'OperatorsPage');
+const RolesPage = page(features.admin, 'RolesPage');
+const ApiKeysPage = page(features.admin, 'ApiKeysPage');
+const AuditLogPage = page(features.admin, 'AuditLogPage');
 
 function Forbidden() {
   const { t } = useTranslation();
@@ -52,7 +90,20 @@ function NotFound() {
 function RouteError() {
   const { t } = useTranslation();
   const error = useRouteError();
-  return <Result status="error" title={t('errors.generic')} subTitle={error instanceof Error ? error.message : String(error)} />;
+  // A chunk that would not load (a dropped connection, or a new release that replaced it)
+  // loads on a fresh page.
+  return (
+    <Result
+      status="error"
+      title={t('errors.generic')}
+      subTitle={error instanceof Error ? error.message : String(error)}
+      extra={
+        <Button type="primary" onClick={() => window.location.reload()}>
+          {t('errors.reload')}
+        </Button>
+      }
+    />
+  );
 }
 
 /** A page the current user may open (the same rule that decides its menu item), else 403. */
@@ -83,6 +134,15 @@ export const router = createBrowserRouter([
       { path: 'members', element: <Guard page="memberList"><MembersPage /></Guard> },
       { path: 'members/settings', element: <Guard page="memberSettings"><MemberSettingsPage /></Guard> },
       { path: 'members/:id', element: <Guard page="memberList"><MemberPage /></Guard> },
+      { path: 'checkout', element: <Guard page="checkout"><CheckoutPage /></Guard> },
+      { path: 'transactions', element: <Guard page="transactions"><TransactionsPage /></Guard> },
+      { path: 'loyalty/expiring', element: <Guard page="expiring"><ExpiringPage /></Guard> },
+      { path: 'loyalty/settings', element: <Guard page="loyaltySettings"><LoyaltySettingsPage /></Guard> },
+      { path: 'sms/simulator', element: <Guard page="smsSimulator"><SimulatorPage /></Guard> },
+      { path: 'sms/inbox', element: <Guard page="smsInbox"><InboxPage /></Guard> },
+      { path: 'sms/messages', element: <Guard page="smsMessages"><MessagesPage /></Guard> },
+      { path: 'sms/reports', element: <Guard page="smsReports"><SmsReportsPage /></Guard> },
+      { path: 'sms/settings', element: <Guard page="smsSettings"><SmsSettingsPage /></Guard> },
       { path: 'member-applications', element: <Guard page="memberApplications"><ApplicationsPage /></Guard> },
       { path: 'org', element: <Guard page="org"><OrgPage /></Guard> },
       { path: 'operators', element: <Guard page="operators"><OperatorsPage /></Guard> },

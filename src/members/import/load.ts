@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { startingTier } from '../../loyalty/index.js';
 import type { Tx } from '../../platform/db/with-tenant.js';
 import { AppError } from '../../platform/http/problem.js';
 import type { AttributeDef } from '../attributes.rules.js';
@@ -530,18 +531,20 @@ async function writeMembers(
   }
 
   const joinedAt = `coalesce(s.created_at at time zone '${ctx.timezone.replace(/'/g, "''")}', now())`;
-  const columns = `tenant_id, card_no, phone, name, gender, birthday, store_id, attributes, tags, source, created_at, updated_at`;
+  // new members start in the lowest tier when its threshold is 0 (as at the counter)
+  const tier = await startingTier(tx, tenantId);
+  const columns = `tenant_id, card_no, phone, name, gender, birthday, store_id, attributes, tags, source, created_at, updated_at, tier_code`;
   let inserted = 0;
   // Rows that bring their own card number go first, so the allocation below sees their
   // numbers as taken.
   if (!demo) {
     const res = await client.query(
       `insert into members (${columns})
-       select $1, s.card_no, s.phone, s.name, s.gender, s.birthday, s.store_id, s.attributes, s.tags, 'import', ${joinedAt}, now()
+       select $1, s.card_no, s.phone, s.name, s.gender, s.birthday, s.store_id, s.attributes, s.tags, 'import', ${joinedAt}, now(), $2::text
          from import_rows s where not s.bad and s.member_id is null and s.card_no is not null
         order by s.row_no
        on conflict (tenant_id, phone) do nothing`,
-      [tenantId],
+      [tenantId, tier],
     );
     inserted += res.rowCount ?? 0;
     if (ctx.cardMode === 'pool') {
@@ -573,12 +576,12 @@ async function writeMembers(
     }
     const res = await client.query(
       `insert into members (${columns})
-       select $1, c.card_no, s.phone, s.name, s.gender, s.birthday, s.store_id, s.attributes, s.tags, $2, ${joinedAt}, now()
+       select $1, c.card_no, s.phone, s.name, s.gender, s.birthday, s.store_id, s.attributes, s.tags, $2, ${joinedAt}, now(), $3::text
          from (select s.*, row_number() over (order by s.row_no) as rn
                  from import_rows s where not s.bad and s.member_id is null and s.card_no is null) s
          join import_cards c on c.rn = s.rn
        on conflict (tenant_id, phone) do nothing`,
-      [tenantId, demo ? 'counter' : 'import'],
+      [tenantId, demo ? 'counter' : 'import', tier],
     );
     inserted += res.rowCount ?? 0;
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../../server/config.js';
@@ -98,6 +99,9 @@ const UploadQuery = Type.Object(
 );
 
 const importActor = (a: TenantActor): ImportActor => ({ ...a, permissions: a.permissions });
+/** The caller as the import service sees it. The import services manage their own connections
+ * and transactions (an import outlives its request), so `inTenant`'s one transaction does not fit. */
+const callerOf = (request: FastifyRequest): ImportActor => importActor(tenantActor(request));
 
 export function memberImportExportRoutes(deps: { database: Database; config: Readonly<Config>; log?: Logger }): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -131,12 +135,12 @@ export function memberImportExportRoutes(deps: { database: Database; config: Rea
         },
       },
       async (request, reply) => {
-        const actor = tenantActor(request);
+        const actor = callerOf(request);
         const body = request.body as unknown;
         if (!(body instanceof Readable)) {
           throw new AppError(415, 'import_body', 'Send the file itself as the request body (Content-Type text/csv or the .xlsx type), not JSON or a form');
         }
-        const view = await createImport(importDeps, importActor(actor), body, request.query);
+        const view = await createImport(importDeps, actor, body, request.query);
         return reply.status(201).send(view);
       },
     );
@@ -144,13 +148,13 @@ export function memberImportExportRoutes(deps: { database: Database; config: Rea
     app.get(
       '/members/imports',
       { config: access, schema: { tags: ['members'], summary: 'Imports of this merchant, newest first', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: pageOf(ImportSchema) } } },
-      async (request) => listImports(importDeps, importActor(tenantActor(request)), { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
+      async (request) => listImports(importDeps, callerOf(request), { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
     );
 
     app.get(
       '/members/imports/:id',
       { config: access, schema: { tags: ['members'], summary: 'State and progress of an import (poll it while it runs)', params: IdParams, response: { 200: ImportSchema } } },
-      async (request) => getImport(importDeps, importActor(tenantActor(request)), request.params.id),
+      async (request) => getImport(importDeps, callerOf(request), request.params.id),
     );
 
     for (const [suffix, mode] of [['dry-run', 'dry_run'], ['commit', 'commit']] as const) {
@@ -167,7 +171,7 @@ export function memberImportExportRoutes(deps: { database: Database; config: Rea
           },
         },
         async (request, reply) => {
-          const actor = importActor(tenantActor(request));
+          const actor = callerOf(request);
           const body = request.body;
           const view = await startRun(importDeps, actor, request.params.id, mode, {
             mapping: (body.mapping ?? {}) as Mapping,
@@ -186,7 +190,7 @@ export function memberImportExportRoutes(deps: { database: Database; config: Rea
         schema: { tags: ['members'], summary: 'The error report of the latest run: row, column, value, reason (CSV)', params: IdParams, produces: ['text/csv'] },
       },
       async (request, reply) => {
-        const actor = importActor(tenantActor(request));
+        const actor = callerOf(request);
         const lines = errorReport(importDeps, actor, request.params.id);
         // read the first chunk here, so a missing import is a 404 and not a broken download
         const first = await lines.next();
@@ -207,7 +211,7 @@ export function memberImportExportRoutes(deps: { database: Database; config: Rea
       '/members/imports/:id',
       { config: access, schema: { tags: ['members'], summary: 'Discard an import and its uploaded file', params: IdParams } },
       async (request, reply) => {
-        await deleteImport(importDeps, importActor(tenantActor(request)), request.params.id);
+        await deleteImport(importDeps, callerOf(request), request.params.id);
         return reply.status(204).send();
       },
     );

@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   'loyalty.settings',
   'sms.read',
   'sms.send',
+  'sms.settings',
   'campaigns.manage',
   'reports.read',
 ] as const;
@@ -39,7 +40,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   {
     code: 'manager',
     name: '店长 Manager',
-    permissions: PERMISSIONS.filter((p) => !['roles.manage', 'apikeys.manage', 'settings.manage', 'loyalty.settings'].includes(p)),
+    permissions: PERMISSIONS.filter((p) => !['roles.manage', 'apikeys.manage', 'settings.manage', 'loyalty.settings', 'sms.settings'].includes(p)),
   },
   {
     code: 'clerk',

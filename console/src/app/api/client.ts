@@ -50,8 +50,8 @@ function withQuery(path: string, query?: Query): string {
 
 /** The one way the console talks to the API: the session cookie, CSRF header on writes, JSON
  * in and out, problem documents turned into ApiError. */
-export async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+export async function request<T>(method: string, path: string, body?: unknown, query?: Query, extraHeaders?: Record<string, string>): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = csrfToken();
@@ -90,8 +90,18 @@ export async function request<T>(method: string, path: string, body?: unknown, q
 
 export const http = {
   get: <T>(path: string, query?: Query) => request<T>('GET', path, undefined, query),
-  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  post: <T>(path: string, body: unknown = {}, opts?: { idempotencyKey?: string }) =>
+    request<T>('POST', path, body, undefined, opts?.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : undefined),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   del: <T = void>(path: string, query?: Query) => request<T>('DELETE', path, undefined, query),
 };
+
+/** A fresh Idempotency-Key for one value-moving action (a checkout, a top-up): a retry or a
+ * double click sends the same key, so the server records the action once. Works without a
+ * secure context (plain http on a shop's LAN), where crypto.randomUUID is missing. */
+export function newIdempotencyKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return 'console-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

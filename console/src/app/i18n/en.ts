@@ -1,3 +1,5 @@
+import loyalty from './loyalty.en.js';
+import sms from './sms.en.js';
 import type { Messages } from './zh-CN.js';
 
 /** English. Typed as `Messages`, so a key missing here or present only here fails the
@@ -42,10 +44,21 @@ const en: Messages = {
     merchants: 'Merchants',
     groups: {
       members: 'Members',
+      loyalty: 'Sales & points',
+      sms: 'SMS',
     },
     memberList: 'Member list',
     memberApplications: 'Applications',
     memberSettings: 'Member settings',
+    checkout: 'Checkout',
+    transactions: 'Purchases',
+    expiring: 'Expiring points',
+    loyaltySettings: 'Tiers and rules',
+    smsSimulator: 'SMS simulator',
+    smsInbox: 'Feedback inbox',
+    smsMessages: 'SMS log',
+    smsReports: 'SMS reports',
+    smsSettings: 'SMS settings',
     org: 'Organization',
     operators: 'Operators',
     roles: 'Roles',
@@ -73,6 +86,7 @@ const en: Messages = {
   },
   errors: {
     generic: 'The action failed',
+    reload: 'Reload the page',
     network: 'Cannot reach the server; check the network',
     loadFailed: 'Could not load',
     forbiddenTitle: 'No access',
@@ -391,12 +405,12 @@ const en: Messages = {
       unfreezeConfirm: 'Unfreeze this member?',
       frozen: 'Member frozen',
       unfrozen: 'Member unfrozen',
-      comingSoon: '{{what}} is coming soon: once it is live, this member\'s records show here.',
       tabs: {
         profile: 'Profile',
         orders: 'Purchases',
         points: 'Points history',
         storedValue: 'Stored value',
+        tiers: 'Tier changes',
         sms: 'SMS',
         feedback: 'Feedback',
         changes: 'Change history',
@@ -554,6 +568,8 @@ const en: Messages = {
       empty: 'No member attributes yet',
     },
   },
+  loyalty,
+  sms,
   perm: {
     groups: {
       org: 'Organization',
@@ -585,6 +601,7 @@ const en: Messages = {
     loyalty_settings: 'Loyalty rules',
     sms_read: 'View SMS',
     sms_send: 'Send SMS',
+    sms_settings: 'SMS settings',
     campaigns_manage: 'Manage campaigns',
     reports_read: 'View reports',
   },

@@ -1,5 +1,8 @@
 /** 简体中文 — the default language. Every key here must also exist in en.ts (checked by
  * test/e2e/console-i18n.test.ts and by the `Messages` type). */
+import loyalty from './loyalty.zh-CN.js';
+import sms from './sms.zh-CN.js';
+
 const zhCN = {
   app: {
     title: 'memberdesk 会员管理',
@@ -40,10 +43,21 @@ const zhCN = {
     merchants: '商户',
     groups: {
       members: '会员',
+      loyalty: '消费与积分',
+      sms: '短信',
     },
     memberList: '会员列表',
     memberApplications: '入会申请',
     memberSettings: '会员设置',
+    checkout: '收银',
+    transactions: '消费记录',
+    expiring: '积分到期',
+    loyaltySettings: '等级与积分规则',
+    smsSimulator: '短信模拟器',
+    smsInbox: '反馈收件箱',
+    smsMessages: '短信记录',
+    smsReports: '短信报表',
+    smsSettings: '短信设置',
     org: '组织架构',
     operators: '操作员',
     roles: '角色',
@@ -71,6 +85,7 @@ const zhCN = {
   },
   errors: {
     generic: '操作失败',
+    reload: '重新加载页面',
     network: '无法连接服务器，请检查网络',
     loadFailed: '加载失败',
     forbiddenTitle: '无权访问',
@@ -389,12 +404,12 @@ const zhCN = {
       unfreezeConfirm: '确定解冻该会员吗？',
       frozen: '会员已冻结',
       unfrozen: '会员已解冻',
-      comingSoon: '{{what}}功能即将上线，上线后这里会显示该会员的记录。',
       tabs: {
         profile: '资料',
         orders: '消费记录',
         points: '积分明细',
         storedValue: '储值明细',
+        tiers: '等级变更',
         sms: '短信',
         feedback: '反馈',
         changes: '变更记录',
@@ -552,6 +567,8 @@ const zhCN = {
       empty: '暂未定义会员属性',
     },
   },
+  loyalty,
+  sms,
   perm: {
     groups: {
       org: '组织',
@@ -583,6 +600,7 @@ const zhCN = {
     loyalty_settings: '积分与等级规则',
     sms_read: '查看短信',
     sms_send: '发送短信',
+    sms_settings: '短信设置',
     campaigns_manage: '管理营销活动',
     reports_read: '查看报表',
   },

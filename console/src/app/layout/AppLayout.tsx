@@ -1,13 +1,15 @@
 import { MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined } from '@ant-design/icons';
-import { Button, ConfigProvider, Drawer, Flex, Layout, Menu, Typography, theme, type MenuProps } from 'antd';
-import { useEffect, useState } from 'react';
+import { Badge, Button, ConfigProvider, Drawer, Flex, Layout, Menu, Typography, theme, type MenuProps } from 'antd';
+import { Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { Loading } from '../../ui/Loading';
 import { useIsMobile } from '../../ui/useIsMobile';
 import { useSession } from '../auth/session';
 import { NAV, NAV_GROUPS, navKeyOf, type NavGroupKey } from '../nav';
 import { LanguageSwitch } from './LanguageSwitch';
 import { UserMenu } from './UserMenu';
+import { useSmsUnread } from './useSmsUnread';
 
 const { Header, Sider, Content } = Layout;
 
@@ -30,6 +32,18 @@ export function AppLayout() {
   const { token } = theme.useToken();
   const [collapsed, setCollapsed] = useState(false);
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const inboxAllowed = NAV.some((n) => n.key === 'smsInbox' && n.allowed(me));
+  const unread = useSmsUnread(inboxAllowed).data ?? 0;
+  /** A menu label, with the unread count beside the feedback inbox. */
+  const label = (key: (typeof NAV)[number]['key']) =>
+    key === 'smsInbox' && unread > 0 ? (
+      <Flex align="center" justify="space-between" gap={8}>
+        {t(`menu.${key}`)}
+        <Badge count={unread} size="small" data-testid="inbox-badge" />
+      </Flex>
+    ) : (
+      t(`menu.${key}`)
+    );
 
   // Pages in menu order; pages of a group go into its submenu, placed where its first page is.
   type Item = NonNullable<MenuProps['items']>[number] & { children?: Item[] };
@@ -37,16 +51,23 @@ export function AppLayout() {
   const groups = new Map<NavGroupKey, Item[]>();
   for (const n of NAV.filter((x) => x.allowed(me))) {
     if (!n.group) {
-      items.push({ key: n.path, icon: n.icon, label: t(`menu.${n.key}`) });
+      items.push({ key: n.path, icon: n.icon, label: label(n.key) });
       continue;
     }
     let children = groups.get(n.group);
     if (!children) {
       children = [];
       groups.set(n.group, children);
-      items.push({ key: `group:${n.group}`, icon: NAV_GROUPS[n.group].icon, label: t(`menu.groups.${n.group}`), children });
+      const groupLabel = t(`menu.groups.${n.group}`);
+      items.push({
+        key: `group:${n.group}`,
+        icon: NAV_GROUPS[n.group].icon,
+        // a closed 短信 submenu still tells that feedback waits
+        label: n.group === 'sms' && unread > 0 ? <Badge dot offset={[6, 0]}>{groupLabel}</Badge> : groupLabel,
+        children,
+      });
     }
-    children.push({ key: n.path, label: t(`menu.${n.key}`) });
+    children.push({ key: n.path, label: label(n.key) });
   }
   const selected = NAV.find((n) => n.key === navKeyOf(location.pathname));
   const selectedGroup = selected?.group ? `group:${selected.group}` : null;
@@ -139,7 +160,9 @@ export function AppLayout() {
           {/* Phones: less padding inside cards, so tables get the width. The same element either
               way, so turning a tablet does not remount the page and lose its state. */}
           <ConfigProvider theme={mobile ? { components: { Card: { bodyPadding: 12, headerPadding: 12 } } } : {}}>
-            <Outlet />
+            <Suspense fallback={<Loading />}>
+              <Outlet />
+            </Suspense>
           </ConfigProvider>
         </Content>
       </Layout>

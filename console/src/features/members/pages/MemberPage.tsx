@@ -10,19 +10,16 @@ import { useFormat } from '../../../app/format';
 import { ErrorResult } from '../../../ui/ErrorResult';
 import { formatPhone } from '../../../ui/format';
 import { Loading } from '../../../ui/Loading';
+import { MemberLoyaltyActions, MemberLoyaltySummary, MemberLoyaltyTab } from '../../loyalty';
+import { MemberFeedbackTab, MemberSmsTab } from '../../sms';
 import { useAttributeDefs, useMember, useMemberChanges, useUpdateMember } from '../api';
 import { ProfileForm, RebindPhoneModal } from './MemberForms';
 import { StatusTag, TierTag, sourceLabel, useStores, valueText } from './shared';
 
-const TABS = ['profile', 'orders', 'points', 'storedValue', 'sms', 'feedback', 'changes'] as const;
+const TABS = ['profile', 'orders', 'points', 'storedValue', 'tiers', 'sms', 'feedback', 'changes'] as const;
 type Tab = (typeof TABS)[number];
-/** Tabs whose capability (loyalty, SMS, feedback) is not live yet: an honest empty state. */
-const COMING: readonly Tab[] = ['orders', 'points', 'storedValue', 'sms', 'feedback'];
-
-function Coming({ tab }: { tab: Tab }) {
-  const { t } = useTranslation();
-  return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('members.detail.comingSoon', { what: t(`members.detail.tabs.${tab}`) })} />;
-}
+const LOYALTY_TABS = ['orders', 'points', 'storedValue', 'tiers'] as const;
+const isLoyaltyTab = (k: Tab): k is (typeof LOYALTY_TABS)[number] => (LOYALTY_TABS as readonly string[]).includes(k);
 
 const FIELD_LABEL_KEYS = {
   name: 'members.name',
@@ -227,6 +224,10 @@ function HeaderCard({ member }: { member: Member }) {
           <Statistic title={t('members.storedValue')} value={fmt.money(member.storedValueFen)} data-testid="member-stored-value" />
         </Col>
       </Row>
+      <MemberLoyaltySummary memberId={member.id} />
+      <div style={{ marginTop: 16 }}>
+        <MemberLoyaltyActions member={member} />
+      </div>
       <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginTop: 16 }}>
         <Descriptions.Item label={t('members.tags')}>
           {member.tags.length ? member.tags.map((x) => <Tag key={x}>{x}</Tag>) : '—'}
@@ -282,10 +283,21 @@ export function MemberPage() {
           activeKey={tab}
           onChange={(k) => setTab(k as Tab)}
           destroyOnHidden
-          items={TABS.map((k) => ({
+          items={TABS.filter((k) => (k !== 'sms' && k !== 'feedback') || can(me, 'sms.read')).map((k) => ({
             key: k,
             label: t(`members.detail.tabs.${k}`),
-            children: k === 'profile' ? <ProfileForm member={m} readOnly={!can(me, 'members.write')} /> : k === 'changes' ? <ChangeHistory memberId={m.id} /> : COMING.includes(k) ? <Coming tab={k} /> : null,
+            children:
+              k === 'profile' ? (
+                <ProfileForm member={m} readOnly={!can(me, 'members.write')} />
+              ) : k === 'changes' ? (
+                <ChangeHistory memberId={m.id} />
+              ) : isLoyaltyTab(k) ? (
+                <MemberLoyaltyTab memberId={m.id} tab={k} />
+              ) : k === 'sms' ? (
+                <MemberSmsTab memberId={m.id} />
+              ) : k === 'feedback' ? (
+                <MemberFeedbackTab phone={m.phone} />
+              ) : null,
           }))}
         />
       </Card>

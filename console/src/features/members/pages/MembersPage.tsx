@@ -1,7 +1,7 @@
 import { PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
 import { Button, Card, Empty, Flex, Input, Select, Space, Spin, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
 import { isApiError } from '../../../app/api/client';
@@ -13,20 +13,11 @@ import { ErrorResult } from '../../../ui/ErrorResult';
 import { formatPhone } from '../../../ui/format';
 import { ListToolbar } from '../../../ui/ListToolbar';
 import { PageHeader } from '../../../ui/PageHeader';
+import { useDebounced } from '../../../ui/useDebounced';
 import { useIsMobile } from '../../../ui/useIsMobile';
 import { lookupMember, useMemberTags, useMembers, type MemberFilter } from '../api';
 import { RegisterMemberDrawer } from './MemberForms';
 import { StatusTag, TierTag, useStores } from './shared';
-
-/** Waits until typing pauses before searching. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const h = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(h);
-  }, [value, ms]);
-  return v;
-}
 
 /** 直达会员: a phone or card number straight to that member's page. */
 function LookupBox() {

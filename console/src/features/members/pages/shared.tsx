@@ -1,14 +1,12 @@
 import { WarningOutlined } from '@ant-design/icons';
 import { Form, Input, InputNumber, Select, Switch, Tag } from 'antd';
 import type { TFunction } from 'i18next';
-import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AttributeDef, Member, MemberStatus } from '../../../app/api/types';
-import { can, useSession } from '../../../app/auth/session';
 import { tDynamic } from '../../../app/i18n';
 import { DateInput } from '../../../ui/DateInput';
 import type { CodeMapping } from '../../../ui/formErrors';
-import { useOrgNodes } from '../../org';
+import { TierName } from '../../loyalty';
 
 export const STATUS_COLOR: Record<MemberStatus, string> = { active: 'green', frozen: 'blue', cancelled: 'default' };
 
@@ -19,8 +17,7 @@ export function StatusTag({ status }: { status: string }) {
 }
 
 export function TierTag({ tier }: { tier: Member['tier'] }) {
-  const { t } = useTranslation();
-  return tier ? <Tag color="gold">{tier.name}</Tag> : <Tag>{t('members.noTier')}</Tag>;
+  return <TierName tier={tier} />;
 }
 
 /** An application's warnings as orange tags in the console's words. */
@@ -44,16 +41,7 @@ export const sourceLabel = (s: string) => tDynamic(`members.sources.${s}`, s);
 export const genderOptions = (t: TFunction) =>
   (['male', 'female', 'other'] as const).map((g) => ({ value: g, label: t(`members.genders.${g}`) }));
 
-/** The stores the user may pick (their part of the org tree), and their names by id. */
-export function useStores() {
-  const me = useSession();
-  const nodes = useOrgNodes(can(me, 'org.read'));
-  return useMemo(() => {
-    const stores = (nodes.data ?? []).filter((n) => n.kind === 'store');
-    const names = new Map((nodes.data ?? []).map((n) => [n.id, n.name]));
-    return { options: stores.map((s) => ({ value: s.id, label: s.name })), name: (id: string | null | undefined) => (id ? (names.get(id) ?? `#${id}`) : ''), loading: nodes.isPending && nodes.fetchStatus !== 'idle' };
-  }, [nodes.data, nodes.isPending, nodes.fetchStatus]);
-}
+export { useStores } from '../../org';
 
 /** The input for one merchant-defined attribute. */
 function AttributeInput({ def, ...rest }: { def: AttributeDef; value?: unknown; onChange?: (v: unknown) => void; id?: string }) {
