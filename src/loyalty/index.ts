@@ -22,3 +22,5 @@ export {
 export { recordOpeningBalances, type OpeningBalance } from './balance.service.js';
 export type { Tier, LoyaltyRules } from './config.rules.js';
 export type { TierRef, MemberBalances } from './views.js';
+// marketing: segment windows in local days of the tenant's timezone
+export { localDate, startOfLocalDay, addDays, parseDate, formatDate, type LocalDate } from './period.rules.js';
