@@ -11,7 +11,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPage, screenshotter } from '../support/browser.js';
-import { button, choose, fieldError, login, menuItem, openFromMenu, pageWidth, textOf, watch } from '../support/console.js';
+import { button, choose, fieldError, login, menuItem, openFromMenu, pageWidth, reportFailure, textOf, watch } from '../support/console.js';
 import { createTenant, loginAdmin, type Client } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -52,9 +52,7 @@ beforeAll(async () => {
   await login(page, 'tea-two', 'owner', 'owner-password-1');
 });
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') await shot(page, `failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`, true).catch(() => undefined);
-});
+afterEach(async (ctx) => reportFailure(ctx, page, shot));
 
 afterAll(async () => {
   await context?.close();

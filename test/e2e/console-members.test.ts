@@ -9,6 +9,7 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPage, screenshotter } from '../support/browser.js';
+import { reportFailure } from '../support/console.js';
 import { createTenant, loginAdmin, type Client } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -110,10 +111,7 @@ beforeAll(async () => {
   await login(page, 'tea-one', 'owner', 'owner-password-1');
 });
 
-afterEach(async (ctx) => {
-  // What the page looked like when a step failed.
-  if (ctx.task.result?.state === 'fail') await shot(page, `failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`).catch(() => undefined);
-});
+afterEach(async (ctx) => reportFailure(ctx, page, shot));
 
 afterAll(async () => {
   await context?.close();

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPage, screenshotter } from '../support/browser.js';
-import { button, choose, fieldError, login, menuItem, openFromMenu, pageWidth, textOf, watch } from '../support/console.js';
+import { button, choose, fieldError, login, menuItem, openFromMenu, pageWidth, reportFailure, textOf, watch } from '../support/console.js';
 import { client, createTenant, loginAdmin, type Client } from '../support/http.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -68,10 +68,8 @@ beforeAll(async () => {
 });
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    await shot(page, `failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`, true).catch(() => undefined);
-    await shot(sim, `failed-sim-${ctx.task.name.slice(0, 26).replace(/\W+/g, '-')}`, true).catch(() => undefined);
-  }
+  await reportFailure(ctx, page, shot);
+  await reportFailure({ task: { ...ctx.task, name: `${ctx.task.name} (simulator)` } }, sim, shot);
 });
 
 afterAll(async () => {

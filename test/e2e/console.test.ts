@@ -5,8 +5,9 @@
  * artifacts/screenshots/.
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPage, screenshotter } from '../support/browser.js';
+import { reportFailure } from '../support/console.js';
 import { client } from '../support/http.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -53,6 +54,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   ({ context, page } = await newPage(browser, server.baseUrl));
 });
+
+afterEach(async (ctx) => reportFailure(ctx, page, shot));
 
 afterAll(async () => {
   await context?.close();

@@ -25,8 +25,10 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** A fresh context (own cookies and localStorage) on the test server, Chinese by default. */
 export async function newPage(browser: Browser, baseURL: string, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL, viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(10_000);
+  // Reduced motion: the console then animates nothing, so no click lands on a dialog still
+  // zooming in on a loaded machine (the console honours the setting for people too).
+  const context = await browser.newContext({ baseURL, viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', reducedMotion: 'reduce' });
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   return { context, page };
 }

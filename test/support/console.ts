@@ -64,3 +64,29 @@ export function watch(p: Page, into: string[]) {
 
 /** The page is no wider than the phone: nothing to scroll sideways. */
 export const pageWidth = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth);
+
+/** What a person would read on a page when a step failed: open dialogs, alerts, field errors
+ * and notices, then the start of the page. CI keeps the test output, so this goes there. */
+export async function describePage(p: Page): Promise<string> {
+  return p
+    .evaluate(() => {
+      const seen = (sel: string) =>
+        [...document.querySelectorAll<HTMLElement>(sel)].filter((e) => e.offsetParent !== null || getComputedStyle(e).position === 'fixed').map((e) => e.innerText.trim().replace(/\s+/g, ' ').slice(0, 400));
+      const parts = [
+        `url: ${location.pathname}${location.search}`,
+        ...seen('[role="dialog"]').map((t) => `dialog: ${t}`),
+        ...seen('.ant-message-notice, .ant-notification-notice, .ant-alert').map((t) => `notice: ${t}`),
+        ...seen('.ant-form-item-explain-error').map((t) => `field error: ${t}`),
+        `page: ${(document.querySelector('main') ?? document.body).innerText.trim().replace(/\s+/g, ' ').slice(0, 600)}`,
+      ];
+      return parts.join('\n');
+    })
+    .catch((err: Error) => `(page unreadable: ${err.message})`);
+}
+
+/** afterEach for browser tests: on failure, a screenshot and what the page showed. */
+export async function reportFailure(ctx: { task: { name: string; result?: { state?: string } } }, p: Page | undefined, shot?: (p: Page, name: string, fullPage?: boolean) => Promise<unknown>) {
+  if (ctx.task.result?.state !== 'fail' || !p) return;
+  console.error(`[${ctx.task.name}] the page when it failed:\n${await describePage(p)}`);
+  if (shot) await shot(p, `failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`, true).catch(() => undefined);
+}

@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
   let templateUrl = process.env.DATABASE_URL ?? '';
   if (!templateUrl) {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'memberdesk-test-'));
-    embedded = await startEmbeddedPostgres({ dataDir, port: null, database: 'memberdesk_template', log });
+    embedded = await startEmbeddedPostgres({ dataDir, port: null, database: 'memberdesk_template', log, throwaway: true });
     templateUrl = embedded.url;
   }
   await migrate(templateUrl, log);

@@ -4,7 +4,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
-import { useEffect } from 'react';
+import { useEffect, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { RouterProvider } from 'react-router-dom';
 import { onUnauthorized } from './api/client';
@@ -12,10 +12,24 @@ import { qk } from './api/keys';
 import { queryClient } from './api/queryClient';
 import { router } from './router';
 
+const REDUCED_MOTION = '(prefers-reduced-motion: reduce)';
+/** Whether the person asked their system for less motion (then antd animates nothing). */
+function usePrefersReducedMotion(): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      const query = window.matchMedia(REDUCED_MOTION);
+      query.addEventListener('change', onChange);
+      return () => query.removeEventListener('change', onChange);
+    },
+    () => window.matchMedia(REDUCED_MOTION).matches,
+  );
+}
+
 /** Providers: data cache, antd theme and locale (following the console language), router. */
 export function App() {
   const { i18n, t } = useTranslation();
   const lang = i18n.language === 'en' ? 'en' : 'zh-CN';
+  const reducedMotion = usePrefersReducedMotion();
 
   useEffect(() => {
     // Any 401 means the session is over: forget who we were; RequireAuth sends us to login.
@@ -33,7 +47,7 @@ export function App() {
     <QueryClientProvider client={queryClient}>
       <ConfigProvider
         locale={lang === 'en' ? enUS : zhCN}
-        theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}
+        theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6, motion: !reducedMotion } }}
         button={{ autoInsertSpace: false }}
       >
         <AntApp>

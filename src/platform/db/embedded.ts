@@ -135,6 +135,9 @@ export async function startEmbeddedPostgres(opts: {
   avoidPort?: number | null;
   database: string;
   log: Logger;
+  /** Throwaway clusters (the test run) skip flushing to disk: a crash loses them anyway, and
+   * one test's bulk load then cannot stall every other test's commits behind its fsyncs. */
+  throwaway?: boolean;
 }): Promise<EmbeddedPostgresHandle> {
   const { dataDir, log } = opts;
   const clusterDir = path.join(dataDir, 'pg');
@@ -193,6 +196,7 @@ export async function startEmbeddedPostgres(opts: {
         '-c', `unix_socket_directories=${socketDir ?? ''}`,
         '-c', 'unix_socket_permissions=0700',
         '-c', 'max_connections=200',
+        ...(opts.throwaway ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
       ],
       onLog: (m: string) => log.debug({ pg: m.trim() }, 'postgres'),
       onError: (m: unknown) => log.debug({ pg: String(m).trim() }, 'postgres'),
