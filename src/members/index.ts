@@ -11,6 +11,7 @@ export {
   loadAttributeDefs,
   checkAttributes,
   parsePhone,
+  parseEmail,
   parseSenderPhone,
   systemActor,
   visibility,
@@ -22,4 +23,5 @@ export { memberView, type MemberView, type MemberRow, type Visibility } from './
 export { allocateCardNumbers, getMemberSettings } from './cards.repo.js';
 export { validateAttributes, parseAttributeText, MAX_ATTRIBUTES, type AttributeDef, type AttributeValue } from './attributes.rules.js';
 export { normalizeMobile, maskPhone, maskName } from './phone.rules.js';
+export { parseEmailAddress, maskEmail, type AddressResult } from './email.rules.js';
 export { members, memberAttributeDefs, memberChanges, cardPool, memberSettings, memberApplications } from './schema.js';

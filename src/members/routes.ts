@@ -22,6 +22,7 @@ const Attributes = Type.Record(Type.String({ maxLength: 40 }), Type.Unknown(), {
   maxProperties: 30,
   description: 'values keyed by the attribute definitions of GET /members/attributes',
 });
+const Email = Type.String({ minLength: 1, maxLength: 254, description: 'email address (local@domain)' });
 const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 20 });
 const CardNo = Type.String({ minLength: 1, maxLength: 24 });
 const Status = Type.Union([Type.Literal('active'), Type.Literal('frozen'), Type.Literal('cancelled')]);
@@ -45,6 +46,8 @@ const Member = Type.Object({
   tierPoints: Type.Integer(),
   storedValueFen: Type.Integer(),
   smsOptOut: Type.Boolean(),
+  email: nullable(Type.String({ description: 'z***@example.cn without members.pii' })),
+  emailOptOut: Type.Boolean(),
   status: Type.String(),
   attributes: Type.Record(Type.String(), Type.Unknown()),
   tags: Type.Array(Type.String()),
@@ -128,6 +131,7 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
               name: Type.Optional(PersonName),
               gender: Type.Optional(Gender),
               birthday: Type.Optional(DateString),
+              email: Type.Optional(Email),
               storeId: Type.Optional(IdString),
               attributes: Type.Optional(Attributes),
               tags: Type.Optional(Tags),
@@ -426,6 +430,8 @@ export function membersRoutes(deps: { database: Database; config: Readonly<Confi
               attributes: Type.Optional(Attributes),
               tags: Type.Optional(Tags),
               smsOptOut: Type.Optional(Type.Boolean()),
+              email: Type.Optional(nullable(Email)),
+              emailOptOut: Type.Optional(Type.Boolean()),
               status: Type.Optional(Status),
             },
             { ...strict, minProperties: 1 },

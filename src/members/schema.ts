@@ -74,6 +74,8 @@ export const members = pgTable(
     tierPoints: amount('tier_points').notNull().default(0),
     storedValueFen: amount('stored_value_fen').notNull().default(0),
     smsOptOut: boolean('sms_opt_out').notNull().default(false),
+    email: text('email'),
+    emailOptOut: boolean('email_opt_out').notNull().default(false),
     status: text('status').$type<MemberStatus>().notNull().default('active'),
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
     tags: text('tags').array().notNull().default(sql`'{}'`),

@@ -7,6 +7,7 @@ import { audit } from '../platform/tenancy/audit.js';
 import { isIsoDate, validateAttributes, type AttributeDef } from './attributes.rules.js';
 import { matchesPlan } from './card.rules.js';
 import { allocateCardNumbers, getMemberSettings } from './cards.repo.js';
+import { parseEmailAddress } from './email.rules.js';
 import { maskPhone, normalizeMobile } from './phone.rules.js';
 import { cardPool, memberAttributeDefs, memberChanges, memberPiiViews, members, type Gender, type MemberSource, type MemberStatus } from './schema.js';
 import { prefersMatchScan, searchMembersWhere, type MemberSearchParams } from './search.js';
@@ -151,10 +152,19 @@ export interface RegisterInput {
   name?: string | null;
   gender?: Gender | null;
   birthday?: string | null;
+  email?: string | null;
   storeId?: string | null;
   attributes?: Record<string, unknown>;
   tags?: string[];
   cardNo?: string;
+}
+
+/** A member's email address as stored (domain lower-cased), or a 400 on the field. */
+export function parseEmail(raw: string | null | undefined, path = 'body.email'): string | null {
+  if (raw === null || raw === undefined) return null;
+  const r = parseEmailAddress(raw);
+  if (!r.ok) throw badRequest(`email ${r.reason}`, [{ path, message: r.reason }]);
+  return r.address;
 }
 
 /**
@@ -199,6 +209,7 @@ export async function registerMember(
 ): Promise<MemberRow> {
   const tenantId = actor.tenantId;
   const phone = parsePhone(input.phone);
+  const email = parseEmail(input.email);
   checkBirthday(input.birthday);
   const defs = await loadAttributeDefs(tx, tenantId);
   const attributes = Object.fromEntries(
@@ -218,6 +229,7 @@ export async function registerMember(
       name: input.name?.trim() || null,
       gender: input.gender ?? null,
       birthday: input.birthday ?? null,
+      email,
       storeId: input.storeId ?? null,
       attributes,
       tags: normalizeTags(input.tags) ?? [],
@@ -361,6 +373,8 @@ export interface MemberPatch {
   attributes?: Record<string, unknown>;
   tags?: string[];
   smsOptOut?: boolean;
+  email?: string | null;
+  emailOptOut?: boolean;
   status?: MemberStatus;
 }
 
@@ -381,6 +395,8 @@ export async function updateMember(tx: Tx, actor: MemberActor, id: string, patch
   if (patch.birthday !== undefined) next.birthday = patch.birthday;
   if (patch.storeId !== undefined) next.storeId = patch.storeId;
   if (patch.smsOptOut !== undefined) next.smsOptOut = patch.smsOptOut;
+  if (patch.email !== undefined) next.email = parseEmail(patch.email);
+  if (patch.emailOptOut !== undefined) next.emailOptOut = patch.emailOptOut;
   if (patch.tags !== undefined) next.tags = normalizeTags(patch.tags)!;
   if (patch.attributes !== undefined) {
     const defs = await loadAttributeDefs(tx, actor.tenantId);

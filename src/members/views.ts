@@ -1,3 +1,4 @@
+import { maskEmail } from './email.rules.js';
 import { maskName, maskPhone } from './phone.rules.js';
 import type { memberApplications, memberAttributeDefs, memberChanges, members } from './schema.js';
 
@@ -19,6 +20,9 @@ export interface MemberView {
   tierPoints: number;
   storedValueFen: number;
   smsOptOut: boolean;
+  /** masked (z***@example.cn) without members.pii */
+  email: string | null;
+  emailOptOut: boolean;
   status: string;
   attributes: Record<string, unknown>;
   tags: string[];
@@ -51,6 +55,8 @@ export function memberView(r: MemberRow, vis: Visibility): MemberView {
     tierPoints: r.tierPoints,
     storedValueFen: r.storedValueFen,
     smsOptOut: r.smsOptOut,
+    email: r.email === null ? null : vis.pii ? r.email : maskEmail(r.email),
+    emailOptOut: r.emailOptOut,
     status: r.status,
     attributes: r.attributes,
     tags: r.tags,
@@ -68,6 +74,7 @@ function maskDoc(doc: unknown, vis: Visibility): unknown {
   const out: Record<string, unknown> = { ...(doc as Record<string, unknown>) };
   if (typeof out.phone === 'string') out.phone = maskPhone(out.phone);
   if (typeof out.name === 'string') out.name = maskName(out.name);
+  if (typeof out.email === 'string') out.email = maskEmail(out.email);
   return out;
 }
 

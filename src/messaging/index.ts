@@ -3,6 +3,7 @@
  * campaigns: sendSms (in the campaign's tenant transaction), allocateSubCode for reply codes,
  * composeSms / segmentsOf for estimates, the message log filtered by campaignId.
  */
+import type { EmailRuntime } from './email.runtime.js';
 import type { SmsRuntime } from './runtime.js';
 
 export { sendSms, smsContext, type SendSmsInput, type SendSmsResult, type SmsContext } from './send.service.js';
@@ -12,11 +13,19 @@ export { segmentsOf, splitForSubmit, chooseEncoding, encodedLength, MAX_TEXT_LEN
 export { isQuietAt, releaseTime, type QuietHours } from './schedule.rules.js';
 export { createSmsRuntime, createConfiguredGateway, type SmsRuntime, type SmsRuntimeDeps } from './runtime.js';
 export { messagingRoutes } from './routes.js';
+// email, the second channel: campaigns and care rules call sendEmail like sendSms
+export { sendEmail, emailContext, listEmailMessages, type SendEmailInput, type SendEmailResult, type EmailContext, type EmailView } from './email.service.js';
+export { composeEmail, unknownEmailVariables, EMAIL_TEMPLATE_VARIABLES, type EmailKind } from './email.rules.js';
+export { createEmailRuntime, type EmailRuntime } from './email.runtime.js';
+export { emailRoutes } from './email.routes.js';
+export type { EmailDispatcherOptions } from './email.dispatcher.js';
 export type { SmsGateway, InboundSms, OutboundSms, DeliveryReport } from './gateway.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The SMS runtime (gateway, dispatcher, inbound processor) of this app. */
     sms: SmsRuntime;
+    /** The email runtime (dispatcher) of this app. */
+    email: EmailRuntime;
   }
 }

@@ -17,7 +17,7 @@ import { tenancyRoutes } from '../platform/tenancy/routes.js';
 import { loyaltyRoutes } from '../loyalty/index.js';
 import { membersRoutes } from '../members/index.js';
 import { marketingRoutes } from '../marketing/index.js';
-import { createSmsRuntime, messagingRoutes, type SmsGateway } from '../messaging/index.js';
+import { createEmailRuntime, createSmsRuntime, emailRoutes, messagingRoutes, type EmailDispatcherOptions, type SmsGateway } from '../messaging/index.js';
 import type { DispatcherOptions } from '../messaging/dispatcher.js';
 import type { Config } from './config.js';
 
@@ -30,6 +30,7 @@ export interface AppDeps {
   /** Use this SMS gateway instead of the configured one (tests). */
   smsGateway?: SmsGateway;
   smsDispatcher?: Partial<DispatcherOptions>;
+  emailDispatcher?: Partial<EmailDispatcherOptions>;
 }
 
 /** Builds the whole HTTP application without listening, so tests can `inject` or listen on a
@@ -106,6 +107,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await sms.stop();
+  });
+  // Email: the dispatcher sends through the tenant's or the deployment's SMTP server.
+  const email = createEmailRuntime({ config, database, log: deps.logger, registry: metrics, dispatcher: deps.emailDispatcher });
+  app.decorate('email', email);
+  await app.register(emailRoutes({ database, email }), { prefix: '/api/v1' });
+  app.addHook('onReady', async () => {
+    await email.start();
+  });
+  app.addHook('onClose', async () => {
+    await email.stop();
   });
 
   const indexHtml = path.join(config.consoleDir, 'index.html');

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseEmailAddress } from '../members/email.rules.js';
 import { packageRoot } from '../platform/paths.js';
 
 /**
@@ -31,6 +32,16 @@ export interface Config {
     username: string;
     password: string;
     callbackSecret: string;
+  };
+  /** The deployment's SMTP server, used for email of tenants without one of their own. */
+  smtp: {
+    host: string | null;
+    port: number;
+    secure: boolean;
+    user: string;
+    password: string;
+    /** From address of email sent through this server (tenants choose the display name). */
+    from: string | null;
   };
   sessionTtlHours: number;
   bodyLimitBytes: number;
@@ -112,6 +123,24 @@ export const configDocs: VarDoc[] = [
     description: "Kannel gateway: shared secret in Kannel's MO get-url and dlr-url (16+ characters of A-Z a-z 0-9 . _ ~ -).",
     secret: true,
   },
+  {
+    name: 'MEMBERDESK_SMTP_HOST',
+    default: '(unset)',
+    description: "Email: the deployment's SMTP server, used by merchants without their own; unset = only merchants with their own SMTP server send email.",
+  },
+  { name: 'MEMBERDESK_SMTP_PORT', default: '587', description: 'Email: port of the deployment SMTP server.' },
+  {
+    name: 'MEMBERDESK_SMTP_SECURE',
+    default: 'off',
+    description: 'Email: on = implicit TLS (port 465); off = plain connection upgraded with STARTTLS when the server offers it.',
+  },
+  { name: 'MEMBERDESK_SMTP_USER', default: '(empty)', description: 'Email: user name on the deployment SMTP server (empty = no authentication).' },
+  { name: 'MEMBERDESK_SMTP_PASSWORD', default: '(empty)', description: 'Email: password on the deployment SMTP server.', secret: true },
+  {
+    name: 'MEMBERDESK_EMAIL_FROM',
+    default: '(required with MEMBERDESK_SMTP_HOST)',
+    description: "Email: From address of email sent through the deployment SMTP server (the merchant's name is the display name, its reply-to the Reply-To).",
+  },
   { name: 'MEMBERDESK_SESSION_TTL_HOURS', default: '12', description: 'Lifetime of a login token.' },
   { name: 'MEMBERDESK_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes (413 above).' },
   { name: 'MEMBERDESK_JOBS', default: 'on', description: 'Run the pg-boss job workers in this process (on/off).' },
@@ -181,6 +210,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       throw new ConfigError('MEMBERDESK_KANNEL_CALLBACK_SECRET is required for the kannel gateway: 16–200 characters of A-Z a-z 0-9 . _ ~ -');
     }
   }
+  const smtpSecure = (env.MEMBERDESK_SMTP_SECURE ?? 'off').toLowerCase();
+  if (!['on', 'off', '1', '0', 'true', 'false'].includes(smtpSecure)) throw new ConfigError(`MEMBERDESK_SMTP_SECURE must be on or off, got "${env.MEMBERDESK_SMTP_SECURE}"`);
+  const smtp = {
+    host: env.MEMBERDESK_SMTP_HOST ? env.MEMBERDESK_SMTP_HOST : null,
+    port: intVar(env, 'MEMBERDESK_SMTP_PORT', 587, 1, 65535),
+    secure: ['on', '1', 'true'].includes(smtpSecure),
+    user: env.MEMBERDESK_SMTP_USER ?? '',
+    password: env.MEMBERDESK_SMTP_PASSWORD ?? '',
+    from: env.MEMBERDESK_EMAIL_FROM ? env.MEMBERDESK_EMAIL_FROM.trim() : null,
+  };
+  if (smtp.host !== null) {
+    if (!/^[A-Za-z0-9.:[\]-]{1,253}$/.test(smtp.host)) throw new ConfigError(`MEMBERDESK_SMTP_HOST must be a host name or IP address, got "${smtp.host}"`);
+    if (!smtp.from || !parseEmailAddress(smtp.from).ok) throw new ConfigError('MEMBERDESK_EMAIL_FROM must be an email address when MEMBERDESK_SMTP_HOST is set');
+    smtp.from = (parseEmailAddress(smtp.from) as { address: string }).address;
+  }
   return Object.freeze({
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -193,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     publicUrl,
     smpp,
     kannel,
+    smtp,
     sessionTtlHours: intVar(env, 'MEMBERDESK_SESSION_TTL_HOURS', 12, 1, 24 * 90),
     bodyLimitBytes: intVar(env, 'MEMBERDESK_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     logLevel: env.LOG_LEVEL ?? 'info',

@@ -6,6 +6,7 @@ import pg from 'pg';
  * tenant-owned and must follow the co-location rule. Adding a table here needs a reason. */
 // sms_outbox, sms_inbound_staging, sms_dispatchers: the SMS dispatcher claims across tenants and an
 // inbound message is stored before its tenant is known (see migrations/0007_messaging.sql).
+// email_outbox, email_dispatchers: the email dispatcher claims across tenants (0012_email.sql).
 const PLATFORM_TABLES = new Set([
   'tenants',
   'platform_users',
@@ -16,6 +17,8 @@ const PLATFORM_TABLES = new Set([
   'sms_outbox',
   'sms_inbound_staging',
   'sms_dispatchers',
+  'email_outbox',
+  'email_dispatchers',
 ]);
 
 let database: TestDatabase;
