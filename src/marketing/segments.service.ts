@@ -52,14 +52,13 @@ export async function parseFilter(tx: Tx, tenantId: string, filter: unknown, pat
   return checked.node;
 }
 
-async function tenantTimezone(tx: Tx, tenantId: string): Promise<string> {
-  const { rows } = await tx.execute<{ timezone: string }>(sql`SELECT timezone FROM tenants WHERE id = ${tenantId}::bigint`);
+/** The merchant's timezone, and limits for the statements that follow in this transaction
+ * (one round trip). */
+async function prepareCount(tx: Tx, tenantId: string): Promise<string> {
+  const { rows } = await tx.execute<{ timezone: string }>(
+    sql`SELECT timezone, set_config('statement_timeout', ${String(COUNT_TIMEOUT_MS)}, true), set_config('work_mem', '32MB', true) FROM tenants WHERE id = ${tenantId}::bigint`,
+  );
   return rows[0]?.timezone ?? 'Asia/Shanghai';
-}
-
-/** Limits for the statements that follow in this transaction. */
-async function boundStatements(tx: Tx): Promise<void> {
-  await tx.execute(sql`SELECT set_config('statement_timeout', ${String(COUNT_TIMEOUT_MS)}, true), set_config('work_mem', '32MB', true)`);
 }
 
 function slowFilter(err: unknown): never {
@@ -71,8 +70,7 @@ function slowFilter(err: unknown): never {
 
 /** How many of the tenant's members match, as of `now`. */
 export async function countMatching(tx: Tx, tenantId: string, node: FilterNode, now = new Date()): Promise<number> {
-  const cond = compileFilter(node, { now, tz: await tenantTimezone(tx, tenantId) });
-  await boundStatements(tx);
+  const cond = compileFilter(node, { now, tz: await prepareCount(tx, tenantId) });
   try {
     const { rows } = await tx.execute<{ count: string }>(countQuery(tenantId, cond));
     return Number(rows[0]!.count);
@@ -84,8 +82,7 @@ export async function countMatching(tx: Tx, tenantId: string, node: FilterNode, 
 export async function preview(tx: Tx, actor: MemberActor, filter: unknown): Promise<{ count: number; sample: MemberView[] }> {
   const node = await parseFilter(tx, actor.tenantId, filter);
   const now = new Date();
-  const cond = compileFilter(node, { now, tz: await tenantTimezone(tx, actor.tenantId) });
-  await boundStatements(tx);
+  const cond = compileFilter(node, { now, tz: await prepareCount(tx, actor.tenantId) });
   try {
     const { rows: c } = await tx.execute<{ count: string }>(countQuery(actor.tenantId, cond));
     const count = Number(c[0]!.count);
