@@ -54,28 +54,28 @@ export async function parseFilter(tx: Tx, tenantId: string, filter: unknown, pat
 
 /** The merchant's timezone, and limits for the statements that follow in this transaction
  * (one round trip). */
-async function prepareCount(tx: Tx, tenantId: string): Promise<string> {
+async function prepareCount(tx: Tx, tenantId: string, timeoutMs = COUNT_TIMEOUT_MS): Promise<string> {
   const { rows } = await tx.execute<{ timezone: string }>(
-    sql`SELECT timezone, set_config('statement_timeout', ${String(COUNT_TIMEOUT_MS)}, true), set_config('work_mem', '32MB', true) FROM tenants WHERE id = ${tenantId}::bigint`,
+    sql`SELECT timezone, set_config('statement_timeout', ${String(timeoutMs)}, true), set_config('work_mem', '32MB', true) FROM tenants WHERE id = ${tenantId}::bigint`,
   );
   return rows[0]?.timezone ?? 'Asia/Shanghai';
 }
 
-function slowFilter(err: unknown): never {
+function slowFilter(err: unknown, timeoutMs = COUNT_TIMEOUT_MS): never {
   if ((err as { code?: string }).code === '57014' || (err as { cause?: { code?: string } }).cause?.code === '57014') {
-    throw new AppError(422, 'filter_too_slow', `Counting this filter took longer than ${COUNT_TIMEOUT_MS / 1000} s; narrow it (for example by tier, store or tag)`);
+    throw new AppError(422, 'filter_too_slow', `Counting this filter took longer than ${timeoutMs / 1000} s; narrow it (for example by tier, store or tag)`);
   }
   throw err;
 }
 
-/** How many of the tenant's members match, as of `now`. */
-export async function countMatching(tx: Tx, tenantId: string, node: FilterNode, now = new Date()): Promise<number> {
-  const cond = compileFilter(node, { now, tz: await prepareCount(tx, tenantId) });
+/** How many of the tenant's members match, as of `now`; 422 filter_too_slow after `timeoutMs`. */
+export async function countMatching(tx: Tx, tenantId: string, node: FilterNode, now = new Date(), timeoutMs = COUNT_TIMEOUT_MS): Promise<number> {
+  const cond = compileFilter(node, { now, tz: await prepareCount(tx, tenantId, timeoutMs) });
   try {
     const { rows } = await tx.execute<{ count: string }>(countQuery(tenantId, cond));
     return Number(rows[0]!.count);
   } catch (err) {
-    slowFilter(err);
+    slowFilter(err, timeoutMs);
   }
 }
 

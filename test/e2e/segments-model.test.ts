@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, formatDate, localDate, startOfLocalDay } from '../../src/loyalty/index.js';
 import { checkFilter, countMatching, type FilterNode } from '../../src/marketing/index.js';
+import { AppError } from '../../src/platform/http/problem.js';
 import { withTenant } from '../../src/platform/db/with-tenant.js';
 import { ATTRIBUTE_DEFS, filterArb, type Universe } from '../support/segment-arbitraries.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
@@ -276,5 +277,16 @@ describe('segment counts equal the model', () => {
     const forged = await withTenant(database.db, tenantA, (tx) => countMatching(tx, tenantB, { kind: 'all', items: [] }, NOW));
     expect(forged).toBe(0);
     expect(await withTenant(database.db, tenantB, (tx) => countMatching(tx, tenantB, { kind: 'all', items: [] }, NOW))).toBe(30);
+  });
+
+  it('a count slower than its statement timeout is a 422 filter_too_slow, not a held connection', async () => {
+    // 100 windowed sums: a sub-select per member each, far more than 1 ms of work
+    const slow = checkFilter({ any: Array.from({ length: 100 }, (_, i) => ({ field: 'spendFen', op: 'eq', value: 7 + i, days: 1 + i })) }, ATTRIBUTE_DEFS);
+    if (!slow.ok) throw new Error('invalid');
+    const err = await withTenant(database.db, tenantA, (tx) => countMatching(tx, tenantA, slow.node, NOW, 1)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ status: 422, code: 'filter_too_slow' });
+    // the pool is fine afterwards
+    expect(await withTenant(database.db, tenantA, (tx) => countMatching(tx, tenantA, slow.node, NOW))).toBeGreaterThanOrEqual(0);
   });
 });
