@@ -7,6 +7,7 @@
  * - `hang`: never answer MAIL FROM (a server that went silent: nothing arrives).
  */
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
 
@@ -30,6 +31,13 @@ export class SmtpSink {
   hang = false;
   /** MAIL FROM commands left unanswered because of `hang`. */
   hung = 0;
+  /** Messages accepted (also in count-only mode, where `received` stays empty). */
+  accepted = 0;
+  /** When the last message was accepted (performance.now()). */
+  lastAcceptedAt = 0;
+  /** count-only mode: memberdesk message ids seen (X-Memberdesk-Message), and repeats of them */
+  readonly seen = new Set<string>();
+  duplicates = 0;
   private responder: (rcpt: string, attempt: number) => Reply = () => null;
 
   private constructor(
@@ -37,8 +45,9 @@ export class SmtpSink {
     readonly port: number,
   ) {}
 
-  /** `users`: accepted user → password (AUTH required when given). */
-  static async start(opts: { users?: Record<string, string> } = {}): Promise<SmtpSink> {
+  /** `users`: accepted user → password (AUTH required when given). `countOnly`: accept and count,
+   * keep nothing (benchmarks). */
+  static async start(opts: { users?: Record<string, string>; countOnly?: boolean } = {}): Promise<SmtpSink> {
     const ref = {} as { sink: SmtpSink };
     const users = opts.users;
     const server = new SMTPServer({
@@ -71,6 +80,23 @@ export class SmtpSink {
         cb();
       },
       onData(stream, session, cb) {
+        if (opts.countOnly) {
+          let head = '';
+          stream.on('data', (c: Buffer) => {
+            if (head.length < 4096) head += c.toString('latin1');
+          });
+          stream.on('end', () => {
+            const id = /^X-Memberdesk-Message: (\S+)/im.exec(head)?.[1];
+            if (id !== undefined) {
+              if (ref.sink.seen.has(id)) ref.sink.duplicates++;
+              ref.sink.seen.add(id);
+            }
+            ref.sink.accepted++;
+            ref.sink.lastAcceptedAt = performance.now();
+            cb(null, `2.0.0 queued as sink-${ref.sink.accepted}`);
+          });
+          return;
+        }
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
@@ -78,6 +104,8 @@ export class SmtpSink {
           simpleParser(raw, (err: unknown, parsed: ParsedMail) => {
             if (err) return cb(err as Error);
             const finish = () => {
+              ref.sink.accepted++;
+              ref.sink.lastAcceptedAt = performance.now();
               ref.sink.received.push({
                 envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
                 envelopeTo: session.envelope.rcptTo.map((r) => r.address),
