@@ -7,9 +7,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
+import { client } from '../support/http.js';
 import { eventually, type SmsApp } from '../support/sms.js';
 import { emailTenant, startEmailApp, type EmailTenant } from '../support/email.js';
 import { SmtpSink } from '../peers/smtp.js';
+import { emailContext, sendEmail } from '../../src/messaging/index.js';
+import { withTenant } from '../../src/platform/db/with-tenant.js';
 
 let database: TestDatabase;
 let app: SmsApp;
@@ -197,6 +200,38 @@ describe('sending', () => {
   });
 });
 
+describe('sendEmail for campaigns and care rules', () => {
+  it("runs in the caller's tenant transaction: a batch with one context, per-member rendering, campaignId, opted-out members suppressed; a rollback sends nothing", async () => {
+    const ids = [await a.member('batch1@example.cn', '刘洋'), await a.member('batch2@example.cn', '孙丽'), await a.member('batch3@example.cn', '周杰')];
+    await owner.query(`UPDATE members SET email_opt_out = true WHERE id = $1`, [ids[2]]);
+    const results = await withTenant(database.db, a.id, async (tx) => {
+      const context = await emailContext(tx, a.id);
+      const out = [];
+      for (const memberId of ids) {
+        out.push(await sendEmail(tx, { tenantId: a.id, memberId, campaignId: '4242', kind: 'marketing', subject: '{name}，生日快乐', body: '{name}，{merchant} 祝您生日快乐！', context }));
+      }
+      return out;
+    });
+    expect(results.map((r) => r.status)).toEqual(['queued', 'queued', 'suppressed']);
+    expect(results[0]!.subject).toBe('刘洋，生日快乐');
+    await eventually(async () => (deploymentSmtp.to('batch1@example.cn').length && deploymentSmtp.to('batch2@example.cn').length ? true : null), 'batch sent');
+    expect(deploymentSmtp.to('batch2@example.cn')[0]!.parsed.text).toContain('孙丽，Merchant mail-a 祝您生日快乐！');
+    const logged = await a.api.get('/api/v1/email/messages?campaignId=4242');
+    expect(logged.body.items.map((m: { status: string }) => m.status).sort()).toEqual(['sent', 'sent', 'suppressed']);
+
+    const before = await count();
+    await expect(
+      withTenant(database.db, a.id, async (tx) => {
+        await sendEmail(tx, { tenantId: a.id, memberId: ids[0], kind: 'service', subject: '回滚', body: '不会发出' });
+        throw new Error('the campaign batch failed');
+      }),
+    ).rejects.toThrow('the campaign batch failed');
+    expect(await count()).toBe(before);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(deploymentSmtp.to('batch1@example.cn').map((m) => m.parsed.subject)).toEqual(['刘洋，生日快乐']);
+  });
+});
+
 describe('tenants apart', () => {
   it("a tenant sees only its own email and cannot write to another tenant's member", async () => {
     const bMember = await b.member('only-b@example.com', '赵敏');
@@ -244,5 +279,24 @@ describe('bad input queues nothing', () => {
   it('an unknown member is a 404', async () => {
     const r = await a.api.post('/api/v1/email/send', { memberId: '999999', subject: 's', body: 'b' });
     expect(r.status).toBe(404);
+  });
+});
+
+describe('permissions and masking', () => {
+  it('reading needs sms.read, sending sms.send, settings sms.settings; addresses are masked without members.pii', async () => {
+    const key = (await a.api.post('/api/v1/api-keys', { name: 'mail reader', permissions: ['sms.read', 'members.read'] })).body.key;
+    const reader = client(app.baseUrl, key);
+    const list = await reader.get('/api/v1/email/messages?limit=5');
+    expect(list.status).toBe(200);
+    expect(list.body.items.length).toBeGreaterThan(0);
+    for (const m of list.body.items) expect(m.to).toMatch(/^.\*\*\*@/);
+    const memberId = await a.member('pii.check@example.cn', '钱七');
+    expect((await reader.get(`/api/v1/members/${memberId}`)).body.email).toBe('p***@example.cn');
+    expect((await reader.post('/api/v1/email/send', { to: 'x@example.cn', subject: 's', body: 'b' })).status).toBe(403);
+    expect((await reader.put('/api/v1/email/settings', { fromName: 'x' })).status).toBe(403);
+    const sender = client(app.baseUrl, (await a.api.post('/api/v1/api-keys', { name: 'mail sender', permissions: ['sms.send'] })).body.key);
+    const sent = await sender.post('/api/v1/email/send', { to: 'masked@example.cn', subject: 's', body: 'b' });
+    expect(sent.status).toBe(202);
+    expect(sent.body.to).toBe('m***@example.cn');
   });
 });
