@@ -4,6 +4,7 @@ import {
   classifySmtpError,
   composeEmail,
   escapeHtml,
+  parseUnsubscribeToken,
   unknownEmailVariables,
   unsubscribeToken,
   verifyUnsubscribeToken,
@@ -69,6 +70,9 @@ describe('unsubscribe tokens', () => {
     );
     expect(verifyUnsubscribeToken('s', 'garbage')).toBeNull();
     expect(verifyUnsubscribeToken('s', '1.2.')).toBeNull();
+    // ids beyond bigint are not ids (no 500 from the database)
+    expect(parseUnsubscribeToken(unsubscribeToken('s', '9999999999999999999', '1'))).toBeNull();
+    expect(parseUnsubscribeToken(unsubscribeToken('s', '9223372036854775807', '1'))).not.toBeNull();
   });
 });
 

@@ -98,7 +98,8 @@ export function unsubscribeToken(secret: string, tenantId: string, memberId: str
 /** The parts of a token, before its MAC is checked (`verifyUnsubscribeToken`). */
 export function parseUnsubscribeToken(token: string): { tenantId: string; memberId: string; mac: string } | null {
   const m = /^([1-9][0-9]{0,18})\.([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{22})$/.exec(token);
-  return m ? { tenantId: m[1]!, memberId: m[2]!, mac: m[3]! } : null;
+  const int8 = (s: string) => BigInt(s) <= 9223372036854775807n;
+  return m && int8(m[1]!) && int8(m[2]!) ? { tenantId: m[1]!, memberId: m[2]!, mac: m[3]! } : null;
 }
 
 export function verifyUnsubscribeToken(secret: string, token: string): { tenantId: string; memberId: string } | null {
