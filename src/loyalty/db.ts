@@ -47,7 +47,8 @@ function arrayLiteral(values: unknown[]): string {
   const items = values.map((v) => {
     if (v === null || v === undefined) return 'NULL';
     if (Array.isArray(v)) return arrayLiteral(v);
-    const text = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    // bytea in an array: the hex form \\x… (its backslash is escaped below like any other)
+    const text = Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
     return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   });
   return `{${items.join(',')}}`;
@@ -64,10 +65,12 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failur
  * connection (so its plan is cached like a protocol-level prepared statement's); unnamed ones
  * run on their own. Deadlocks are retried a few times; everything else rolls back and rethrows.
  */
-export async function inLoyaltyTx<T>(pool: pg.Pool, tenantId: string, fn: (tx: LoyaltyTx) => Promise<T>, opts: { lockKey?: bigint } = {}): Promise<T> {
+export async function inLoyaltyTx<T>(pool: pg.Pool, tenantId: string, fn: (tx: LoyaltyTx) => Promise<T>, opts: { lockKey?: bigint; lockKeys?: bigint[] } = {}): Promise<T> {
   if (!/^\d{1,18}$/.test(tenantId)) throw new Error(`inLoyaltyTx: invalid tenant id ${JSON.stringify(tenantId)}`);
-  // Literals only (a digit-string tenant id and a bigint).
-  const lock = opts.lockKey === undefined ? '' : `, pg_advisory_xact_lock(${BigInt.asIntN(64, opts.lockKey).toString()})`;
+  // Literals only (a digit-string tenant id and bigints). Several keys are taken in one order,
+  // so two transactions wanting overlapping sets cannot deadlock on them.
+  const keys = [...new Set([...(opts.lockKey === undefined ? [] : [opts.lockKey]), ...(opts.lockKeys ?? [])].map((k) => BigInt.asIntN(64, k)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const lock = keys.map((k) => `, pg_advisory_xact_lock(${k.toString()})`).join('');
   const begin = `BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true)${lock}`;
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();

@@ -121,7 +121,8 @@ export class LedgerBatch {
   /** per member: points held in lots before this batch (= points at first touch) */
   private readonly lotsBefore = new Map<string, number>();
   private readonly touched = new Map<string, MemberState>();
-  private idempotency: { key: string; hash: Buffer; status: number; response: unknown } | null = null;
+  /** responses to store for replays (one per request; a batch of purchases holds several) */
+  private readonly idempotency: { key: string; hash: Buffer; status: number; response: unknown }[] = [];
 
   constructor(
     readonly ruleVersion: number,
@@ -229,7 +230,34 @@ export class LedgerBatch {
 
   /** Stores the response for replays of this request, in the same statement. */
   remember(key: string, hash: Buffer, status: number, response: unknown): void {
-    this.idempotency = { key, hash, status, response };
+    this.idempotency.push({ key, hash, status, response });
+  }
+
+  /**
+   * A restore point: what `restore()` puts back if the request being added fails half-way
+   * (a batch of purchases keeps the others' movements). Member rows are the caller's to restore.
+   */
+  mark(): () => void {
+    const lengths = Object.values(this.entries).map((a) => a.length);
+    const changeLengths = Object.values(this.tierChanges).map((a) => a.length);
+    const consumed = new Map(this.consumed);
+    const newLots = new Map([...this.newLots].map(([k, list]) => [k, list.map((l) => ({ ...l }))] as const));
+    const lotsBefore = new Map(this.lotsBefore);
+    const touched = new Map(this.touched);
+    const remembered = this.idempotency.length;
+    return () => {
+      Object.values(this.entries).forEach((a, i) => (a.length = lengths[i]!));
+      Object.values(this.tierChanges).forEach((a, i) => (a.length = changeLengths[i]!));
+      const reset = <K, V>(target: Map<K, V>, from: Map<K, V>) => {
+        target.clear();
+        for (const [k, v] of from) target.set(k, v);
+      };
+      reset(this.consumed, consumed);
+      reset(this.newLots, newLots);
+      reset(this.lotsBefore, lotsBefore);
+      reset(this.touched, touched);
+      this.idempotency.length = remembered;
+    };
   }
 
   /**
@@ -307,7 +335,10 @@ export class LedgerBatch {
     ].join(', ');
 
     const i = this.idempotency;
-    const idem = [P.p(i?.key ?? null, 'text'), P.p(i?.hash ?? null, 'bytea'), P.p(i?.status ?? null, 'int'), P.p(i ? JSON.stringify(i.response) : null, 'jsonb')];
+    const idem = [
+      P.p(i.map((x) => x.key), 'text[]'), P.p(i.map((x) => x.hash), 'bytea[]'), P.p(i.map((x) => x.status), 'int[]'),
+      P.p(i.map((x) => JSON.stringify(x.response)), 'jsonb[]'),
+    ].join(', ');
 
     const wantTaken = [...this.consumed.values()].reduce((s, v) => s + v, 0);
     const wantEntries = P.p(e.member.length, 'int');
@@ -348,7 +379,7 @@ tc AS (
 ),
 idem AS (
   INSERT INTO loyalty_idempotency (tenant_id, key, request_hash, status, response, created_at)
-  SELECT ${t}, k.key, ${idem[1]}, ${idem[2]}, ${idem[3]}, ${now} FROM (SELECT ${idem[0]} AS key) k WHERE k.key IS NOT NULL
+  SELECT ${t}, k.key, k.h, k.s, k.r, ${now} FROM unnest(${idem}) AS k(key, h, s, r)
   RETURNING 1
 ),
 counts AS (

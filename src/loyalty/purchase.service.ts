@@ -6,13 +6,13 @@
  */
 import type pg from 'pg';
 import { normalizeMobile } from '../members/index.js';
-import { badRequest, conflict, forbidden, notFound } from '../platform/http/problem.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../platform/http/problem.js';
 import { configAt } from './config.repo.js';
 import type { LoyaltyConfig } from './config.rules.js';
 import { inLoyaltyTx, pgCode, type LoyaltyTx } from './db.js';
 import { checkTenders, discountPctOf, earnFor, tierDiscount, validateItems, type Item, type Tender } from './earn.rules.js';
 import { replayOf, type IdempotencyRequest, type Outcome } from './idempotency.js';
-import { LedgerBatch, narrowScope, type LedgerActor, type MemberState } from './ledger.repo.js';
+import { LedgerBatch, MEMBER_COLUMNS, memberFromRow, narrowScope, type CommonParams, type LedgerActor, type MemberState, type Params } from './ledger.repo.js';
 import { idempotencyRow, lockMember, lockPurchase, type LockedMember, type MemberKey } from './lock.repo.js';
 import { localDate, lotExpiry } from './period.rules.js';
 import { rankOf, tierAfterDecrease, tierAfterEarn, tierDirection } from './tiers.rules.js';
@@ -178,13 +178,66 @@ async function purchaseLocked(
   idem: IdempotencyRequest | null,
   now: Date,
 ): Promise<Outcome<PurchaseResult>> {
-  const m = head.member;
-  requireActive(m);
   const cfg = await configAt(tx, head.version);
   const batch = new LedgerBatch(cfg.version, actor, now);
-  await upkeep(tx, batch, m, { cfg, tz: head.timezone, now });
-  const p = price(cfg, m, input, occurredAt, head.timezone);
-  const ref = { type: 'transaction', id: head.docId };
+  const { body, row } = await planPurchase(tx, batch, { member: head.member, cfg, timezone: head.timezone, docId: head.docId }, input, occurredAt, idem, now);
+  await batch.write(tx, { name: 'purchase', build: (P, c) => `${PURCHASE_INSERT} VALUES ${purchaseValues(P, c, row)} RETURNING 1` }, { commit: true });
+  return { status: 201, body };
+}
+
+/** The purchase's own row (loyalty_transactions), as planned. */
+interface PurchaseRow {
+  id: string;
+  memberId: string;
+  input: PurchaseInput;
+  priced: Priced;
+  sv: { principal: number; bonus: number };
+  periodStart: string | null;
+  occurredAt: Date;
+  idemKey: string | null;
+}
+
+const PURCHASE_INSERT = `INSERT INTO loyalty_transactions (tenant_id, id, member_id, store_id, amount_fen, discount_fen, payable_fen, tier_code,
+        points_earned, tier_points_earned, points_paid, points_paid_fen, sv_principal_paid_fen, sv_bonus_paid_fen, items, tenders, detail,
+        period_start, rule_version, occurred_at, idempotency_key, actor_type, actor_id, actor_name, created_at)`;
+
+function purchaseValues(P: Params, c: CommonParams, r: PurchaseRow): string {
+  const p = r.priced;
+  return `(${c.t}, ${P.p(r.id, 'bigint')}, ${P.p(r.memberId, 'bigint')}, ${P.p(r.input.storeId ?? null, 'bigint')}, ${P.p(r.input.amountFen, 'bigint')},
+        ${P.p(p.discountFen, 'bigint')}, ${P.p(p.payableFen, 'bigint')}, ${P.p(p.detail.tier, 'text')}, ${P.p(p.pointsEarned, 'bigint')},
+        ${P.p(p.tierPointsEarned, 'bigint')}, ${P.p(p.tenders.points, 'bigint')}, ${P.p(p.tenders.pointsFen, 'bigint')}, ${P.p(r.sv.principal, 'bigint')},
+        ${P.p(r.sv.bonus, 'bigint')}, ${P.p(JSON.stringify(r.input.items ?? []), 'jsonb')}, ${P.p(JSON.stringify(r.input.tenders ?? []), 'jsonb')},
+        ${P.p(JSON.stringify(p.detail), 'jsonb')}, ${P.p(r.periodStart, 'date')}, ${c.rv}, ${P.p(r.occurredAt, 'timestamptz')},
+        ${P.p(r.idemKey, 'text')}, ${c.at}, ${c.aid}, ${c.an}, ${c.now})`;
+}
+
+/** A locked member and what a movement on it reads besides. */
+interface PurchaseContext {
+  member: MemberState;
+  cfg: LoyaltyConfig;
+  timezone: string;
+  docId: string;
+}
+
+/**
+ * Adds a purchase's movements to `batch` (upkeep first, then pay, earn and tier) and returns
+ * its response and row. Throws (409, 400) before the purchase's own movements when it cannot
+ * be made; the caller decides what that rolls back.
+ */
+async function planPurchase(
+  tx: LoyaltyTx,
+  batch: LedgerBatch,
+  ctx: PurchaseContext,
+  input: PurchaseInput,
+  occurredAt: Date,
+  idem: IdempotencyRequest | null,
+  now: Date,
+): Promise<{ body: PurchaseResult; row: PurchaseRow }> {
+  const { member: m, cfg } = ctx;
+  requireActive(m);
+  await upkeep(tx, batch, m, { cfg, tz: ctx.timezone, now });
+  const p = price(cfg, m, input, occurredAt, ctx.timezone);
+  const ref = { type: 'transaction', id: ctx.docId };
 
   // Pay first (with what the member had), then earn.
   if (p.tenders.points > 0) batch.points(m, -p.tenders.points, 'pay', ref);
@@ -196,7 +249,7 @@ async function purchaseLocked(
     sv = splitSpend(p.tenders.storedValueFen, m.principal, m.bonus, cfg.rules.storedValue.spendOrder);
     batch.storedValue(m, -sv.principal, -sv.bonus, 'pay', ref);
   }
-  batch.points(m, p.pointsEarned, 'earn', ref, { expiresAt: lotExpiry(now, head.timezone, cfg.rules.expiry, cfg.rules.period.startMonth) });
+  batch.points(m, p.pointsEarned, 'earn', ref, { expiresAt: lotExpiry(now, ctx.timezone, cfg.rules.expiry, cfg.rules.period.startMonth) });
   batch.tierPoints(m, p.tierPointsEarned, 'earn', ref);
   m.periodSpendFen += p.payableFen;
   const from = m.tierCode;
@@ -205,7 +258,7 @@ async function purchaseLocked(
   batch.touch(m);
 
   const body: PurchaseResult = {
-    id: head.docId,
+    id: ctx.docId,
     memberId: m.id,
     storeId: input.storeId ?? null,
     amountFen: input.amountFen,
@@ -222,20 +275,151 @@ async function purchaseLocked(
     member: memberBalances(m, cfg.tiers),
   };
   if (idem) batch.remember(idem.key, idem.hash, 201, body);
-  await batch.write(tx, {
-    name: 'purchase',
-    build: (P, c) => `INSERT INTO loyalty_transactions (tenant_id, id, member_id, store_id, amount_fen, discount_fen, payable_fen, tier_code,
-        points_earned, tier_points_earned, points_paid, points_paid_fen, sv_principal_paid_fen, sv_bonus_paid_fen, items, tenders, detail,
-        period_start, rule_version, occurred_at, idempotency_key, actor_type, actor_id, actor_name, created_at)
-      VALUES (${c.t}, ${P.p(head.docId, 'bigint')}, ${P.p(m.id, 'bigint')}, ${P.p(input.storeId ?? null, 'bigint')}, ${P.p(input.amountFen, 'bigint')},
-        ${P.p(p.discountFen, 'bigint')}, ${P.p(p.payableFen, 'bigint')}, ${P.p(p.detail.tier, 'text')}, ${P.p(p.pointsEarned, 'bigint')},
-        ${P.p(p.tierPointsEarned, 'bigint')}, ${P.p(p.tenders.points, 'bigint')}, ${P.p(p.tenders.pointsFen, 'bigint')}, ${P.p(sv.principal, 'bigint')},
-        ${P.p(sv.bonus, 'bigint')}, ${P.p(JSON.stringify(input.items ?? []), 'jsonb')}, ${P.p(JSON.stringify(input.tenders ?? []), 'jsonb')},
-        ${P.p(JSON.stringify(p.detail), 'jsonb')}, ${P.p(m.periodStart, 'date')}, ${c.rv}, ${P.p(occurredAt, 'timestamptz')},
-        ${P.p(idem?.key ?? null, 'text')}, ${c.at}, ${c.aid}, ${c.an}, ${c.now})
-      RETURNING 1`,
-  }, { commit: true });
-  return { status: 201, body };
+  return { body, row: { id: ctx.docId, memberId: m.id, input, priced: p, sv, periodStart: m.periodStart, occurredAt, idemKey: idem?.key ?? null } };
+}
+
+/** One purchase of a batch: what the caller asked, and what came of it. */
+export interface PurchaseJob {
+  input: PurchaseInput;
+  idem: IdempotencyRequest | null;
+}
+export type PurchaseSettled = { ok: true; outcome: Outcome<PurchaseResult> } | { ok: false; error: unknown };
+
+const isAppError = (err: unknown): err is AppError => err instanceof AppError;
+
+/**
+ * Records several purchases by one actor of one tenant together: one transaction locks all
+ * their members (in id order, so batches cannot deadlock each other) and ONE statement writes
+ * every row, so PostgreSQL pays its per-statement and per-commit costs once per batch rather
+ * than per purchase. Each purchase is planned in order on the locked rows exactly as it would
+ * be alone (a member twice in a batch sees its first purchase); one that is refused (400, 409)
+ * is taken back out of the batch and answers alone. Anything else that fails the batch, and
+ * purchases the batch path does not cover (a member not found, an actor scoped to part of the
+ * org tree), run one by one through `recordPurchase`: the outcome is always what they would
+ * have had alone.
+ */
+export async function recordPurchases(pool: pg.Pool, tenantId: string, actor: LedgerActor, jobs: PurchaseJob[], now = new Date()): Promise<PurchaseSettled[]> {
+  const settled: (PurchaseSettled | undefined)[] = new Array(jobs.length);
+  const alone = (i: number) => recordPurchase(pool, tenantId, actor, jobs[i]!.input, jobs[i]!.idem, now);
+  const candidates: { i: number; key: MemberKey; occurredAt: Date }[] = [];
+  const solo: number[] = [];
+  for (let i = 0; i < jobs.length; i++) {
+    try {
+      const { input } = jobs[i]!;
+      const key = memberKeyOf(input.member);
+      const occurredAt = occurredAtOf(input, now);
+      checkInput(input);
+      if (narrowScope(actor) !== null || (key.by === 'id' && !/^\d{1,18}$/.test(key.value))) solo.push(i);
+      else candidates.push({ i, key, occurredAt });
+    } catch (error) {
+      settled[i] = { ok: false, error };
+    }
+  }
+
+  if (candidates.length > 1) {
+    try {
+      const inBatch = await inLoyaltyTx(
+        pool,
+        tenantId,
+        async (tx) => {
+          const out = new Map<number, PurchaseSettled>();
+          const pick = (by: MemberKey['by']) => candidates.filter((c) => c.key.by === by).map((c) => c.key.value);
+          const rows = await tx.query(
+            null,
+            `SELECT ${MEMBER_COLUMNS}, m.card_no AS m_card, m.phone AS m_phone, coalesce(s.version, 0) AS version, tz.timezone
+               FROM members m JOIN tenants tz ON tz.id = m.tenant_id
+               LEFT JOIN loyalty_settings s ON s.tenant_id = m.tenant_id
+              WHERE m.tenant_id = $1 AND (m.id = ANY($2::bigint[]) OR m.card_no = ANY($3::text[]) OR m.phone = ANY($4::text[]))
+              ORDER BY m.id FOR UPDATE OF m`,
+            [tenantId, pick('id'), pick('card'), pick('phone')],
+          );
+          const keys = [...new Set(candidates.map((c) => jobs[c.i]!.idem?.key).filter((k): k is string => k !== undefined))];
+          const [extra] = await tx.query(
+            null,
+            `SELECT (SELECT array_agg(nextval('loyalty_doc_id_seq')::text) FROM generate_series(1, $2::int)) AS doc_ids,
+                    (SELECT coalesce(json_agg(json_build_object('key', i.key, 'hash', encode(i.request_hash, 'hex'), 'status', i.status, 'response', i.response)), '[]'::json)
+                       FROM loyalty_idempotency i WHERE i.tenant_id = $1 AND i.key = ANY($3::text[])) AS idem`,
+            [tenantId, candidates.length, keys],
+          );
+          const docIds: string[] = extra!.doc_ids;
+          const remembered = new Map<string, LockedMember['idem']>(
+            (extra!.idem as { key: string; hash: string; status: number; response: unknown }[]).map((r) => [r.key, { idem_hash: Buffer.from(r.hash, 'hex'), idem_status: r.status, idem_response: r.response }]),
+          );
+          const members = new Map<string, MemberState>();
+          const byKey = new Map<string, MemberState>();
+          for (const r of rows) {
+            const m = memberFromRow(r);
+            members.set(m.id, m);
+            byKey.set(`id:${m.id}`, m).set(`card:${r.m_card}`, m);
+            if (r.m_phone) byKey.set(`phone:${r.m_phone}`, m);
+          }
+          const cfg = rows[0] ? await configAt(tx, rows[0].version) : null;
+          const timezone: string = rows[0]?.timezone;
+          const batch = cfg ? new LedgerBatch(cfg.version, actor, now) : null;
+          const written: PurchaseRow[] = [];
+          let nextDoc = 0;
+          for (const c of candidates) {
+            const { input, idem } = jobs[c.i]!;
+            const m = byKey.get(`${c.key.by}:${c.key.value}`);
+            if (!m || !cfg || !batch) continue; // not found (or a replay of a key whose member is gone): alone
+            try {
+              const replay = replayOf(idem, idem ? remembered.get(idem.key) : undefined);
+              if (replay) {
+                out.set(c.i, { ok: true, outcome: replay });
+                continue;
+              }
+            } catch (error) {
+              out.set(c.i, { ok: false, error });
+              continue;
+            }
+            const saved = { ...m };
+            const restore = batch.mark();
+            try {
+              const { body, row } = await planPurchase(tx, batch, { member: m, cfg, timezone, docId: docIds[nextDoc++]! }, input, c.occurredAt, idem, now);
+              written.push(row);
+              out.set(c.i, { ok: true, outcome: { status: 201, body } });
+              if (idem) remembered.set(idem.key, { idem_hash: idem.hash, idem_status: 201, idem_response: body });
+            } catch (error) {
+              Object.assign(m, saved);
+              restore();
+              if (!isAppError(error)) throw error;
+              out.set(c.i, { ok: false, error });
+            }
+          }
+          if (batch && written.length > 0) {
+            await batch.write(
+              tx,
+              { name: `purchase_x${written.length}`, build: (P, cp) => `${PURCHASE_INSERT} VALUES ${written.map((r) => purchaseValues(P, cp, r)).join(',\n')} RETURNING 1` },
+              { commit: true },
+            );
+          }
+          return out;
+        },
+        { lockKeys: candidates.map((c) => jobs[c.i]!.idem?.lockKey).filter((k): k is bigint => k !== undefined) },
+      );
+      for (const c of candidates) {
+        const r = inBatch.get(c.i);
+        if (r) settled[c.i] = r;
+        else solo.push(c.i);
+      }
+    } catch (err) {
+      if (process.env.DEBUG_BATCH) console.error('batch failed', err);
+      // the batch wrote nothing: each purchase runs alone and meets its own outcome
+      for (const c of candidates) solo.push(c.i);
+    }
+  } else {
+    for (const c of candidates) solo.push(c.i);
+  }
+
+  // in arrival order, as they would have run alone
+  for (const i of solo.sort((x, y) => x - y)) {
+    try {
+      settled[i] = { ok: true, outcome: await alone(i) };
+    } catch (error) {
+      settled[i] = { ok: false, error };
+    }
+  }
+  return settled.map((r) => r!);
 }
 
 export interface QuoteResult {

@@ -21,7 +21,8 @@ import { inLoyaltyTx, type LoyaltyTx } from './db.js';
 import { idempotencyOf, type IdempotencyRequest, type Outcome } from './idempotency.js';
 import { narrowScope, type LedgerActor } from './ledger.repo.js';
 import { instantRange } from './range.rules.js';
-import { quotePurchase, recordPurchase, refundPurchase } from './purchase.service.js';
+import { PurchaseBatcher } from './purchase.batcher.js';
+import { quotePurchase, refundPurchase } from './purchase.service.js';
 import { getTransaction, listExpiring, listLedger, listTierChanges, listTransactions, loyaltySummaryOf, reconcile } from './queries.js';
 import * as S from './schemas.js';
 
@@ -57,6 +58,7 @@ function inLoyaltyTenant<T>(pool: pg.Pool, request: FastifyRequest, fn: (tx: Loy
 
 export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncTypebox {
   const { pool, db } = deps.database;
+  const purchases = new PurchaseBatcher(pool);
 
   return async (app) => {
     // ------------------------------------------------------------ purchases
@@ -66,7 +68,7 @@ export function loyaltyRoutes(deps: { database: Database }): FastifyPluginAsyncT
         config: { access: 'tenant', permission: 'loyalty.write' },
         schema: { tags, summary: 'Record a purchase (consumption): discount, tenders, points', headers: S.IdemHeaders, body: S.PurchaseBody, response: { 201: S.PurchaseSchema } },
       },
-      async (request, reply) => moveValue(request, reply, (c) => recordPurchase(pool, c.tenantId, c.actor, request.body, c.idem)),
+      async (request, reply) => moveValue(request, reply, (c) => purchases.record(c.tenantId, c.actor, request.body, c.idem)),
     );
 
     app.post(
