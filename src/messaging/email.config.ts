@@ -15,9 +15,11 @@ export interface EmailDeployment {
   /** null: no deployment SMTP server; only merchants with their own can send email. */
   smtp: (SmtpServer & { from: string }) | null;
   publicUrl: string;
+  /** Merchants' own SMTP servers may be on loopback / private / link-local addresses. */
+  allowPrivateTenantSmtp: boolean;
 }
 
-let deployment: EmailDeployment = { smtp: null, publicUrl: 'http://127.0.0.1:3000' };
+let deployment: EmailDeployment = { smtp: null, publicUrl: 'http://127.0.0.1:3000', allowPrivateTenantSmtp: false };
 
 export function configureEmail(d: EmailDeployment): void {
   deployment = d;

@@ -10,12 +10,14 @@
  * Never twice / at-least-once: see README.md ("Email").
  */
 import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { emailDeployment, type SmtpServer } from './email.config.js';
-import { classifySmtpError } from './email.rules.js';
+import { classifySmtpError, isPublicAddress } from './email.rules.js';
 import { MAX_ATTEMPTS, retryDelayMs } from './schedule.rules.js';
 
 export interface EmailDispatcherOptions {
@@ -245,11 +247,12 @@ export class EmailDispatcher {
     if (claimed.length === 0) return 0;
     const loaded = await this.load(claimed);
     const attempts = new Map(claimed.map((c) => [c.message_id, c.attempts]));
+    const resolved = new Map<string, Promise<string[]>>();
     const outcomes = await Promise.all(
       claimed.map(async (c): Promise<Outcome> => {
         const m = loaded.get(c.message_id);
         if (!m) return { id: c.message_id, kind: 'failed', reason: 'message_missing' };
-        return this.send(m, attempts.get(m.id) ?? 1);
+        return this.send(m, attempts.get(m.id) ?? 1, resolved);
       }),
     );
     for (let attempt = 1; ; attempt++) {
@@ -296,12 +299,20 @@ export class EmailDispatcher {
     return out;
   }
 
-  private transport(server: SmtpServer): Transporter {
-    const key = JSON.stringify([server.host, server.port, server.secure, server.user, server.password]);
+  private transport(server: SmtpServer & { servername?: string }): Transporter {
+    const key = JSON.stringify([server.host, server.servername, server.port, server.secure, server.user, server.password]);
     let t = this.transports.get(key);
     if (!t) {
+      if (this.transports.size >= 200) {
+        // many merchants' servers (or changing addresses): close the oldest pool
+        const [oldKey, old] = this.transports.entries().next().value as [string, Transporter];
+        old.close();
+        this.transports.delete(oldKey);
+      }
       t = nodemailer.createTransport({
         host: server.host,
+        // connected by address (resolved and checked below); TLS still verifies the host name
+        tls: server.servername ? { servername: server.servername } : undefined,
         port: server.port,
         secure: server.secure,
         auth: server.user ? { user: server.user, pass: server.password } : undefined,
@@ -316,12 +327,50 @@ export class EmailDispatcher {
     return t;
   }
 
-  private async send(m: Loaded, attempt: number): Promise<Outcome> {
-    let server: SmtpServer | null = null;
-    if (m.smtp === 'tenant') {
-      if (m.smtp_host && m.smtp_port) {
-        server = { host: m.smtp_host, port: m.smtp_port, secure: Boolean(m.smtp_secure), user: m.smtp_user ?? '', password: m.smtp_password ?? '' };
+  /**
+   * A merchant's own server, by address: the host name is resolved here (once per batch) and
+   * every address it has must be public unless the deployment allows private ones
+   * (MEMBERDESK_SMTP_TENANT_PRIVATE) — a merchant must not make memberdesk connect to services
+   * inside its network. Connecting to the checked address leaves no second lookup to rebind.
+   */
+  private async tenantServer(m: Loaded, resolved: Map<string, Promise<string[]>>): Promise<(SmtpServer & { servername?: string }) | { reason: string; retry: boolean }> {
+    if (!m.smtp_host || !m.smtp_port) return { reason: 'smtp_not_configured', retry: false };
+    const host = m.smtp_host.replace(/^\[(.*)\]$/, '$1');
+    let addresses: string[];
+    if (isIP(host)) addresses = [host];
+    else {
+      let p = resolved.get(host);
+      if (!p) {
+        p = lookup(host, { all: true }).then((r) => r.map((a) => a.address));
+        resolved.set(host, p);
       }
+      try {
+        addresses = await p;
+      } catch (err) {
+        return { reason: `smtp_dns:${(err as { code?: string }).code ?? 'error'}`, retry: true };
+      }
+    }
+    if (addresses.length === 0) return { reason: 'smtp_dns:ENOTFOUND', retry: true };
+    if (!emailDeployment().allowPrivateTenantSmtp && !addresses.every(isPublicAddress)) return { reason: 'smtp_host_not_allowed', retry: false };
+    return {
+      host: addresses[0]!,
+      servername: isIP(host) ? undefined : host,
+      port: m.smtp_port,
+      secure: Boolean(m.smtp_secure),
+      user: m.smtp_user ?? '',
+      password: m.smtp_password ?? '',
+    };
+  }
+
+  private async send(m: Loaded, attempt: number, resolved: Map<string, Promise<string[]>>): Promise<Outcome> {
+    let server: (SmtpServer & { servername?: string }) | null;
+    if (m.smtp === 'tenant') {
+      const s = await this.tenantServer(m, resolved);
+      if ('reason' in s) {
+        if (s.retry && attempt < MAX_ATTEMPTS) return { id: m.id, kind: 'retry', dueAt: new Date(Date.now() + this.retryDelay(attempt)), error: s.reason };
+        return { id: m.id, kind: 'failed', reason: s.reason };
+      }
+      server = s;
     } else {
       server = emailDeployment().smtp;
     }

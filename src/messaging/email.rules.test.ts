@@ -5,6 +5,7 @@ import {
   composeEmail,
   escapeHtml,
   parseUnsubscribeToken,
+  isPublicAddress,
   unknownEmailVariables,
   unsubscribeToken,
   verifyUnsubscribeToken,
@@ -73,6 +74,16 @@ describe('unsubscribe tokens', () => {
     // ids beyond bigint are not ids (no 500 from the database)
     expect(parseUnsubscribeToken(unsubscribeToken('s', '9999999999999999999', '1'))).toBeNull();
     expect(parseUnsubscribeToken(unsubscribeToken('s', '9223372036854775807', '1'))).not.toBeNull();
+  });
+});
+
+describe('isPublicAddress', () => {
+  it('refuses loopback, private, link-local, CGNAT, multicast and mapped forms of them', () => {
+    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1',
+      '255.255.255.255', '::1', '::', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', 'localhost', 'not-an-ip']) {
+      expect(isPublicAddress(ip), ip).toBe(false);
+    }
+    for (const ip of ['8.8.8.8', '172.32.0.1', '114.114.114.114', '2400:3200::1', '::ffff:8.8.8.8']) expect(isPublicAddress(ip), ip).toBe(true);
   });
 });
 

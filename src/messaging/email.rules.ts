@@ -4,6 +4,7 @@
  * classification of SMTP errors into "try again later" and "never".
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import { renderTemplate, type TemplateValues } from './compose.rules.js';
 
 export type EmailKind = 'service' | 'marketing';
@@ -108,6 +109,27 @@ export function verifyUnsubscribeToken(secret: string, token: string): { tenantI
   const expected = Buffer.from(unsubscribeToken(secret, p.tenantId, p.memberId).split('.')[2]!, 'base64url');
   const given = Buffer.from(p.mac, 'base64url');
   return given.length === expected.length && timingSafeEqual(given, expected) ? { tenantId: p.tenantId, memberId: p.memberId } : null;
+}
+
+// ------------------------------------------------------------------ where a merchant's SMTP server may be
+const INTERNAL = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
+  ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3],
+] as const) INTERNAL.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) INTERNAL.addSubnet(net, bits, 'ipv6');
+
+/**
+ * Whether an IP address is on the public internet: not loopback, private (RFC 1918, unique
+ * local), carrier-grade NAT, link-local (cloud metadata at 169.254.169.254), multicast or
+ * reserved — IPv4-mapped IPv6 addresses count as their IPv4 address. A merchant's own SMTP server
+ * must be public unless the deployment allows otherwise, so a merchant cannot make memberdesk
+ * connect to services inside its network.
+ */
+export function isPublicAddress(ip: string): boolean {
+  const family = isIP(ip);
+  if (family === 0) return false;
+  return !INTERNAL.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 // ------------------------------------------------------------------ SMTP outcomes

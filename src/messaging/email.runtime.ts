@@ -28,6 +28,7 @@ export function createEmailRuntime(deps: EmailRuntimeDeps): EmailRuntime {
   configureEmail({
     smtp: smtp.host && smtp.from ? { host: smtp.host, port: smtp.port, secure: smtp.secure, user: smtp.user, password: smtp.password, from: smtp.from } : null,
     publicUrl,
+    allowPrivateTenantSmtp: smtp.allowPrivateTenantHosts,
   });
   const dispatcher = new EmailDispatcher({ pool: deps.database.pool, log: deps.log, registry: deps.registry, ...deps.dispatcher });
   let started = false;

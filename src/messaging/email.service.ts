@@ -4,6 +4,7 @@
  * one statement (the dispatcher, email.dispatcher.ts, sends it after commit); marketing to a
  * member who unsubscribed is logged `suppressed` and not queued.
  */
+import { isIP } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../platform/db/with-tenant.js';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/problem.js';
@@ -13,7 +14,7 @@ import { audit } from '../platform/tenancy/audit.js';
 import { parseEmailAddress, maskEmail, recordChange, systemActor } from '../members/index.js';
 import { yuan, type TemplateValues } from './compose.rules.js';
 import { emailDeployment, unsubscribeUrl } from './email.config.js';
-import { composeEmail, hasControlChars, unknownEmailVariables, unsubscribeToken, verifyUnsubscribeToken, type EmailKind } from './email.rules.js';
+import { composeEmail, hasControlChars, isPublicAddress, unknownEmailVariables, unsubscribeToken, verifyUnsubscribeToken, type EmailKind } from './email.rules.js';
 import { querier, type Querier } from './send.service.js';
 import { publicStatus, type OutboundStatus } from './schedule.rules.js';
 
@@ -392,6 +393,11 @@ export async function updateEmailSettings(tx: Tx, actor: TenantActor, patch: Ema
   }
   if (patch.smtp) {
     if (!HOST.test(patch.smtp.host)) throw badRequest('smtp.host is not a host name or IP address', [{ path: 'body.smtp.host', message: 'is not a host name or IP address' }]);
+    const literal = patch.smtp.host.replace(/^\[(.*)\]$/, '$1');
+    const internal = isIP(literal) ? !isPublicAddress(literal) : /^localhost\.?$/i.test(literal);
+    if (internal && !emailDeployment().allowPrivateTenantSmtp) {
+      throw badRequest('smtp.host must be a server on the internet', [{ path: 'body.smtp.host', message: 'is a loopback, private or link-local address' }]);
+    }
     for (const k of ['user', 'password'] as const) {
       const v = patch.smtp[k];
       if (typeof v === 'string' && hasControlChars(v)) throw badRequest(`smtp.${k} must not contain control characters`, [{ path: `body.smtp.${k}`, message: 'must not contain control characters' }]);

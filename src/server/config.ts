@@ -42,6 +42,8 @@ export interface Config {
     password: string;
     /** From address of email sent through this server (tenants choose the display name). */
     from: string | null;
+    /** Merchants' own SMTP servers may be on loopback / private addresses. */
+    allowPrivateTenantHosts: boolean;
   };
   sessionTtlHours: number;
   bodyLimitBytes: number;
@@ -141,6 +143,11 @@ export const configDocs: VarDoc[] = [
     default: '(required with MEMBERDESK_SMTP_HOST)',
     description: "Email: From address of email sent through the deployment SMTP server (the merchant's name is the display name, its reply-to the Reply-To).",
   },
+  {
+    name: 'MEMBERDESK_SMTP_TENANT_PRIVATE',
+    default: 'off',
+    description: "Email: on = merchants' own SMTP servers may be on loopback, private or link-local addresses (off: refused, so a merchant cannot reach internal services).",
+  },
   { name: 'MEMBERDESK_SESSION_TTL_HOURS', default: '12', description: 'Lifetime of a login token.' },
   { name: 'MEMBERDESK_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes (413 above).' },
   { name: 'MEMBERDESK_JOBS', default: 'on', description: 'Run the pg-boss job workers in this process (on/off).' },
@@ -219,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     user: env.MEMBERDESK_SMTP_USER ?? '',
     password: env.MEMBERDESK_SMTP_PASSWORD ?? '',
     from: env.MEMBERDESK_EMAIL_FROM ? env.MEMBERDESK_EMAIL_FROM.trim() : null,
+    allowPrivateTenantHosts: ['on', '1', 'true'].includes((env.MEMBERDESK_SMTP_TENANT_PRIVATE ?? 'off').toLowerCase()),
   };
   if (smtp.host !== null) {
     if (!/^[A-Za-z0-9.:[\]-]{1,253}$/.test(smtp.host)) throw new ConfigError(`MEMBERDESK_SMTP_HOST must be a host name or IP address, got "${smtp.host}"`);

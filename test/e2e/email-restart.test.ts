@@ -117,6 +117,30 @@ describe('a restart in the middle of sending email', () => {
     await f.close();
   });
 
+  it("a merchant's own SMTP server must be on the internet unless the deployment allows private ones", async () => {
+    const h = await startEmailApp(database, { smtpPort: sink.port, tenantPrivate: false });
+    apps.push(h);
+    const t = await emailTenant(h.baseUrl, 'ssrf-mail', '75');
+    for (const host of ['127.0.0.1', '10.0.0.5', '169.254.169.254', '[::1]', 'localhost']) {
+      const r = await t.api.put('/api/v1/email/settings', { fromAddress: 'shop@ssrf.cn', smtp: { host, port: sink.port } });
+      expect(r.status, host).toBe(400);
+      expect(JSON.stringify(r.body)).toContain('body.smtp.host');
+    }
+    // a name that resolves to an internal address (as DNS may say after the check): refused at sending
+    await owner.query(`INSERT INTO email_settings (tenant_id, from_address, smtp_host, smtp_port) VALUES ($1, 'shop@ssrf.cn', 'localhost', $2)`, [t.id, sink.port]);
+    const before = sink.accepted;
+    const sent = await t.api.post('/api/v1/email/send', { to: 'victim@example.cn', subject: '内部', body: '不应连接' });
+    expect(sent.status).toBe(202);
+    const done = await eventually(async () => {
+      const r = await t.api.get(`/api/v1/email/messages/${sent.body.id}`);
+      return r.body.status !== 'queued' ? r.body : null;
+    }, 'settled');
+    expect(done).toMatchObject({ status: 'failed', failReason: 'smtp_host_not_allowed' });
+    expect(sink.accepted).toBe(before);
+    expect(sink.attempts.get('victim@example.cn')).toBeUndefined();
+    await h.close();
+  });
+
   it('without any SMTP server (none of its own, no deployment one) a send is a 409 and nothing is queued', async () => {
     const g = await startEmailApp(database, {});
     apps.push(g);

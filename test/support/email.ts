@@ -9,9 +9,10 @@ export const QUICK_EMAIL: NonNullable<AppDeps['emailDispatcher']> = { pollMs: 50
 /** The real app over `database` with the deployment SMTP server at `smtpPort` (if given). */
 export async function startEmailApp(
   database: TestDatabase,
-  opts: { smtpPort?: number; emailDispatcher?: AppDeps['emailDispatcher'] } = {},
+  opts: { smtpPort?: number; emailDispatcher?: AppDeps['emailDispatcher']; tenantPrivate?: boolean } = {},
 ): Promise<SmsApp> {
-  const env: Record<string, string> = {};
+  // the tests' SMTP servers are on loopback: let merchants' own servers be there too
+  const env: Record<string, string> = { MEMBERDESK_SMTP_TENANT_PRIVATE: opts.tenantPrivate === false ? 'off' : 'on' };
   if (opts.smtpPort) {
     Object.assign(env, { MEMBERDESK_SMTP_HOST: '127.0.0.1', MEMBERDESK_SMTP_PORT: String(opts.smtpPort), MEMBERDESK_EMAIL_FROM: 'noreply@memberdesk.test' });
   }
