@@ -36,6 +36,16 @@ export function sqlLiteral(value: unknown): string {
   return quote(JSON.stringify(value));
 }
 
+/** A statement with its $n placeholders replaced by the values as literals (statements built
+ * here hold no other `$`). */
+export function inlineParams(text: string, values: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= values.length) throw new Error(`inlineParams: no value for $${n}`);
+    return sqlLiteral(values[i]);
+  });
+}
+
 function quote(text: string): string {
   // PostgreSQL text cannot hold NUL; the extended protocol would refuse it too
   if (text.includes('\0')) throw badRequest('Text must not contain NUL characters');
@@ -85,14 +95,15 @@ export async function inLoyaltyTx<T>(pool: pg.Pool, tenantId: string, fn: (tx: L
           if (committed) throw new Error('inLoyaltyTx: a statement after the one that committed');
           const commit = qopts.commit === true;
           if (!name) {
-            if (!begun) await client.query(begin);
+            if (begun && !commit) return (await client.query({ text, values })).rows;
+            // BEGIN and/or COMMIT travel with it: one round trip, its values as literals
+            const parts = begun ? [] : [begin];
+            parts.push(inlineParams(text, values));
+            if (commit) parts.push('COMMIT');
             begun = true;
-            const res = await client.query({ text, values });
-            if (commit) {
-              await client.query('COMMIT');
-              committed = true;
-            }
-            return res.rows;
+            const res = (await client.query(parts.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
+            if (commit) committed = true;
+            return (Array.isArray(res) ? res[res.length - (commit ? 2 : 1)]! : res).rows;
           }
           if (begun && !commit) return (await client.query({ name, text, values })).rows;
           const sqlName = `x_${name}`;

@@ -324,26 +324,25 @@ export async function recordPurchases(pool: pg.Pool, tenantId: string, actor: Le
         async (tx) => {
           const out = new Map<number, PurchaseSettled>();
           const pick = (by: MemberKey['by']) => candidates.filter((c) => c.key.by === by).map((c) => c.key.value);
+          const keys = [...new Set(candidates.map((c) => jobs[c.i]!.idem?.key).filter((k): k is string => k !== undefined))];
+          // One round trip (with BEGIN): the members, locked in id order, and — once, on every
+          // row — the batch's document ids and the stored outcomes of its Idempotency-Keys.
           const rows = await tx.query(
             null,
-            `SELECT ${MEMBER_COLUMNS}, m.card_no AS m_card, m.phone AS m_phone, coalesce(s.version, 0) AS version, tz.timezone
+            `SELECT ${MEMBER_COLUMNS}, m.card_no AS m_card, m.phone AS m_phone, coalesce(s.version, 0) AS version, tz.timezone,
+                    (SELECT array_agg(nextval('loyalty_doc_id_seq')::text) FROM generate_series(1, $5::int)) AS doc_ids,
+                    (SELECT coalesce(json_agg(json_build_object('key', i.key, 'hash', encode(i.request_hash, 'hex'), 'status', i.status, 'response', i.response)), '[]'::json)
+                       FROM loyalty_idempotency i WHERE i.tenant_id = $1 AND i.key = ANY($6::text[])) AS idem
                FROM members m JOIN tenants tz ON tz.id = m.tenant_id
                LEFT JOIN loyalty_settings s ON s.tenant_id = m.tenant_id
               WHERE m.tenant_id = $1 AND (m.id = ANY($2::bigint[]) OR m.card_no = ANY($3::text[]) OR m.phone = ANY($4::text[]))
               ORDER BY m.id FOR UPDATE OF m`,
-            [tenantId, pick('id'), pick('card'), pick('phone')],
+            [tenantId, pick('id'), pick('card'), pick('phone'), candidates.length, keys],
           );
-          const keys = [...new Set(candidates.map((c) => jobs[c.i]!.idem?.key).filter((k): k is string => k !== undefined))];
-          const [extra] = await tx.query(
-            null,
-            `SELECT (SELECT array_agg(nextval('loyalty_doc_id_seq')::text) FROM generate_series(1, $2::int)) AS doc_ids,
-                    (SELECT coalesce(json_agg(json_build_object('key', i.key, 'hash', encode(i.request_hash, 'hex'), 'status', i.status, 'response', i.response)), '[]'::json)
-                       FROM loyalty_idempotency i WHERE i.tenant_id = $1 AND i.key = ANY($3::text[])) AS idem`,
-            [tenantId, candidates.length, keys],
-          );
-          const docIds: string[] = extra!.doc_ids;
+          const extra = rows[0] ?? { doc_ids: [], idem: [] };
+          const docIds: string[] = extra.doc_ids;
           const remembered = new Map<string, LockedMember['idem']>(
-            (extra!.idem as { key: string; hash: string; status: number; response: unknown }[]).map((r) => [r.key, { idem_hash: Buffer.from(r.hash, 'hex'), idem_status: r.status, idem_response: r.response }]),
+            (extra.idem as { key: string; hash: string; status: number; response: unknown }[]).map((r) => [r.key, { idem_hash: Buffer.from(r.hash, 'hex'), idem_status: r.status, idem_response: r.response }]),
           );
           const members = new Map<string, MemberState>();
           const byKey = new Map<string, MemberState>();
@@ -402,8 +401,7 @@ export async function recordPurchases(pool: pg.Pool, tenantId: string, actor: Le
         if (r) settled[c.i] = r;
         else solo.push(c.i);
       }
-    } catch (err) {
-      if (process.env.DEBUG_BATCH) console.error('batch failed', err);
+    } catch {
       // the batch wrote nothing: each purchase runs alone and meets its own outcome
       for (const c of candidates) solo.push(c.i);
     }

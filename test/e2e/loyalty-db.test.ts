@@ -40,9 +40,11 @@ afterAll(async () => {
 });
 
 /** Sends values through a named statement as the first (BEGIN …) and the last (… COMMIT) one. */
-async function echo(values: unknown[], types: string[], commit: boolean): Promise<Record<string, unknown>> {
+async function echo(values: unknown[], types: string[], commit: boolean, named = true): Promise<Record<string, unknown>> {
   const cols = types.map((t, i) => `$${i + 1}::${t} AS c${i}`).join(', ');
-  const rows = await inLoyaltyTx(server.database.pool, tenantId, (tx) => tx.query(`test_echo_${types.join('_').replace(/\W/g, '')}`, `SELECT ${cols}`, values, { commit }));
+  // unnamed statements are inlined too when BEGIN or COMMIT travels with them
+  const name = named ? `test_echo_${types.join('_').replace(/\W/g, '')}` : null;
+  const rows = await inLoyaltyTx(server.database.pool, tenantId, (tx) => tx.query(name, `SELECT ${cols}`, values, { commit }));
   return rows[0]!;
 }
 
@@ -55,9 +57,10 @@ describe('values as literals', () => {
         fc.uint8Array({ maxLength: 40 }),
         fc.integer({ min: -1e15, max: 1e15 }),
         fc.boolean(),
-        async (text, list, bytes, n, commit) => {
+        fc.boolean(),
+        async (text, list, bytes, n, commit, named) => {
           const when = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
-          const r = await echo([text, list, Buffer.from(bytes), n, when, JSON.stringify({ text })], ['text', 'text[]', 'bytea', 'bigint', 'timestamptz', 'jsonb'], commit);
+          const r = await echo([text, list, Buffer.from(bytes), n, when, JSON.stringify({ text })], ['text', 'text[]', 'bytea', 'bigint', 'timestamptz', 'jsonb'], commit, named);
           expect(r.c0).toBe(text);
           expect(r.c1).toEqual(list);
           expect(Buffer.compare(r.c2 as Buffer, Buffer.from(bytes))).toBe(0);
@@ -73,6 +76,11 @@ describe('values as literals', () => {
   it('cannot break out of their quotes', async () => {
     const nasty = `x'); DROP TABLE members; --\\' \\\\ "`;
     expect((await echo([nasty, [nasty, 'NULL', ''], null], ['text', 'text[]', 'text'], false))).toEqual({ c0: nasty, c1: [nasty, 'NULL', ''], c2: null });
+    expect((await echo([nasty, [nasty, 'NULL', ''], null], ['text', 'text[]', 'text'], true, false))).toEqual({ c0: nasty, c1: [nasty, 'NULL', ''], c2: null });
+    // bytea inside an array (the idempotency hashes of a batch of purchases)
+    const hashes = [Buffer.from([0, 1, 0x5c, 0x27, 0xff]), Buffer.alloc(0)];
+    expect((await echo([hashes], ['bytea[]'], true, false)).c0).toEqual(hashes);
+    expect((await echo([hashes], ['bytea[]'], true))).toEqual({ c0: hashes });
     expect(sqlLiteral("it's")).toBe("'it''s'");
     expect(() => sqlLiteral('a\0b')).toThrow(/NUL/);
   });

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { parseApiKey, tokenHash } from '../tenancy/credentials.js';
@@ -65,25 +66,72 @@ interface SessionRow {
   slug: string | null;
 }
 
-// One round trip each (migrations/0006_auth_fast_path.sql); named, so PostgreSQL keeps the plan.
-const SESSION_QUERY = {
-  name: 'auth_session',
-  text: `select principal, tenant_id::text, user_id::text, csrf_token, name, username, role_code, role_name,
-                permissions, path, org_node_id::text, slug from auth_session($1)`,
-};
-const API_KEY_QUERY = {
-  name: 'auth_api_key',
-  text: 'select id::text, name, permissions, path, slug from auth_api_key($1, $2)',
-};
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  permissions: string[];
+  path: string;
+  slug: string;
+}
+
+// The functions of migrations/0006_auth_fast_path.sql, for every credential of a batch at once.
+const SESSIONS_QUERY = `select u.i::int AS i, s.principal, s.tenant_id::text, s.user_id::text, s.csrf_token, s.name, s.username, s.role_code,
+       s.role_name, s.permissions, s.path, s.org_node_id::text, s.slug
+  from unnest($1::bytea[]) with ordinality as u(h, i) cross join lateral auth_session(u.h) s`;
+const API_KEYS_QUERY = `select u.i::int AS i, k.id::text, k.name, k.permissions, k.path, k.slug
+  from unnest($1::bigint[], $2::bytea[]) with ordinality as u(t, h, i) cross join lateral auth_api_key(u.t, u.h) k`;
+
+/**
+ * Credential lookups of the requests that arrive in one turn of the event loop go to
+ * PostgreSQL as one query (DataLoader, flushed on setImmediate, no caching): under load a
+ * round trip per request was a large share of a request's cost. Every lookup still reads the
+ * database after its request arrived, so a revoked session is refused at once.
+ */
+interface Lookups {
+  sessions: DataLoader<string, SessionRow | null>;
+  apiKeys: DataLoader<string, ApiKeyRow | null>;
+}
+const lookupsByPool = new WeakMap<pg.Pool, Lookups>();
+
+/** Runs `query` once for the distinct keys and answers every key (row `i` is the i-th distinct key, from 1). */
+async function batchOf<R extends { i: number }>(keys: readonly string[], query: (distinct: string[]) => Promise<R[]>): Promise<(R | null)[]> {
+  const distinct = [...new Set(keys)];
+  const rows = await query(distinct);
+  const byKey = new Map<string, R>();
+  for (const r of rows) byKey.set(distinct[r.i - 1]!, r);
+  return keys.map((k) => byKey.get(k) ?? null);
+}
+
+function lookupsOf(pool: pg.Pool): Lookups {
+  let l = lookupsByPool.get(pool);
+  if (!l) {
+    const options = { cache: false, batchScheduleFn: (flush: () => void) => setImmediate(flush), maxBatchSize: 500 };
+    l = {
+      // keys: hex of the token hash
+      sessions: new DataLoader<string, SessionRow | null>(
+        (keys) => batchOf(keys, async (d) => (await pool.query<SessionRow & { i: number }>(SESSIONS_QUERY, [d.map((h) => Buffer.from(h, 'hex'))])).rows),
+        options,
+      ),
+      // keys: "<tenant id>:<hex of the key hash>"
+      apiKeys: new DataLoader<string, ApiKeyRow | null>(
+        (keys) =>
+          batchOf(keys, async (d) => {
+            const parts = d.map((k) => k.split(':') as [string, string]);
+            return (await pool.query<ApiKeyRow & { i: number }>(API_KEYS_QUERY, [parts.map((p) => p[0]), parts.map((p) => Buffer.from(p[1], 'hex'))])).rows;
+          }),
+        options,
+      ),
+    };
+    lookupsByPool.set(pool, l);
+  }
+  return l;
+}
 
 async function apiKeyPrincipal(pool: pg.Pool, key: string): Promise<Principal | null> {
   const parsed = parseApiKey(key);
-  if (!parsed) return null;
-  const { rows } = await pool.query<{ id: string; name: string; permissions: string[]; path: string; slug: string }>({
-    ...API_KEY_QUERY,
-    values: [parsed.tenantId, tokenHash(key)],
-  });
-  const row = rows[0];
+  // a tenant id beyond bigint names no tenant (and must not fail the batch it would join)
+  if (!parsed || BigInt(parsed.tenantId) > 9_223_372_036_854_775_807n) return null;
+  const row = await lookupsOf(pool).apiKeys.load(`${parsed.tenantId}:${tokenHash(key).toString('hex')}`);
   if (!row) return null;
   return {
     kind: 'api_key',
@@ -117,8 +165,7 @@ export async function resolvePrincipal(pool: pg.Pool, request: FastifyRequest): 
   if (token.startsWith('mdk_')) return apiKeyPrincipal(pool, token);
 
   const hash = tokenHash(token);
-  const { rows } = await pool.query<SessionRow>({ ...SESSION_QUERY, values: [hash] });
-  const row = rows[0];
+  const row = await lookupsOf(pool).sessions.load(hash.toString('hex'));
   if (!row) return null;
   // A cookie travels with cross-site requests; a header the page must read from our own
   // cookie does not. Bearer tokens are not sent automatically, so they need no such check.
