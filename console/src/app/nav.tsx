@@ -4,6 +4,10 @@ import {
   BarChartOutlined,
   CommentOutlined,
   ExperimentOutlined,
+  FilterOutlined,
+  FundOutlined,
+  SendOutlined,
+  ToolOutlined,
   MailOutlined,
   MessageOutlined,
   ClockCircleOutlined,
@@ -40,6 +44,9 @@ export type NavKey =
   | 'smsMessages'
   | 'smsReports'
   | 'smsSettings'
+  | 'segments'
+  | 'emailMessages'
+  | 'emailSettings'
   | 'org'
   | 'operators'
   | 'roles'
@@ -47,7 +54,7 @@ export type NavKey =
   | 'audit';
 
 /** A submenu of the left menu; it shows when one of its pages may be opened. */
-export type NavGroupKey = 'members' | 'loyalty' | 'sms';
+export type NavGroupKey = 'members' | 'loyalty' | 'sms' | 'marketing';
 
 export interface NavItem {
   key: NavKey;
@@ -63,6 +70,7 @@ export const NAV_GROUPS: Record<NavGroupKey, { icon: ReactNode }> = {
   members: { icon: <IdcardOutlined /> },
   loyalty: { icon: <CrownOutlined /> },
   sms: { icon: <MessageOutlined /> },
+  marketing: { icon: <FundOutlined /> },
 };
 
 const operator = (me: Me) => me.user.kind === 'operator';
@@ -84,6 +92,9 @@ export const NAV: readonly NavItem[] = [
   { key: 'smsReports', path: '/sms/reports', icon: <BarChartOutlined />, allowed: (me) => operator(me) && (can(me, 'sms.read') || can(me, 'reports.read')), group: 'sms' },
   { key: 'smsSettings', path: '/sms/settings', icon: <SettingOutlined />, allowed: (me) => operator(me) && can(me, 'sms.settings'), group: 'sms' },
   { key: 'smsSimulator', path: '/sms/simulator', icon: <ExperimentOutlined />, allowed: (me) => me.user.kind === 'platform' || (operator(me) && can(me, 'sms.read')), group: 'sms' },
+  { key: 'segments', path: '/marketing/segments', icon: <FilterOutlined />, allowed: (me) => operator(me) && can(me, 'campaigns.manage'), group: 'marketing' },
+  { key: 'emailMessages', path: '/email/messages', icon: <SendOutlined />, allowed: (me) => operator(me) && can(me, 'sms.read'), group: 'marketing' },
+  { key: 'emailSettings', path: '/email/settings', icon: <ToolOutlined />, allowed: (me) => operator(me) && can(me, 'sms.settings'), group: 'marketing' },
   { key: 'org', path: '/org', icon: <ApartmentOutlined />, allowed: (me) => operator(me) && can(me, 'org.read') },
   { key: 'operators', path: '/operators', icon: <TeamOutlined />, allowed: (me) => operator(me) && can(me, 'operators.manage') },
   { key: 'roles', path: '/roles', icon: <SafetyCertificateOutlined />, allowed: (me) => operator(me) && can(me, 'operators.manage') },

@@ -59,6 +59,18 @@ export const qk = {
     transaction: (id: string) => ['loyalty', 'transaction', id] as const,
     expiring: (withinDays: number) => ['loyalty', 'expiring', withinDays] as const,
   },
+  segments: {
+    all: ['segments'] as const,
+    list: () => ['segments', 'list'] as const,
+    detail: (id: string) => ['segments', 'detail', id] as const,
+    count: (id: string) => ['segments', 'count', id] as const,
+    preview: (filter: string) => ['segments', 'preview', filter] as const,
+  },
+  email: {
+    all: ['email'] as const,
+    settings: () => ['email', 'settings'] as const,
+    messages: (filter: Record<string, string | undefined>) => ['email', 'messages', filter] as const,
+  },
   sms: {
     all: ['sms'] as const,
     messages: (filter: Record<string, string | undefined>) => ['sms', 'messages', filter] as const,

@@ -121,6 +121,8 @@ export interface Member {
   tierPoints: number;
   storedValueFen: number;
   smsOptOut: boolean;
+  email: string | null;
+  emailOptOut: boolean;
   status: MemberStatus;
   attributes: Record<string, unknown>;
   tags: string[];

@@ -1,5 +1,7 @@
 import loyalty from './loyalty.en.js';
 import sms from './sms.en.js';
+import marketing from './marketing.en.js';
+import email from './email.en.js';
 import type { Messages } from './zh-CN.js';
 
 /** English. Typed as `Messages`, so a key missing here or present only here fails the
@@ -46,6 +48,7 @@ const en: Messages = {
       members: 'Members',
       loyalty: 'Sales & points',
       sms: 'SMS',
+      marketing: 'Marketing',
     },
     memberList: 'Member list',
     memberApplications: 'Applications',
@@ -63,6 +66,9 @@ const en: Messages = {
     operators: 'Operators',
     roles: 'Roles',
     apiKeys: 'API keys',
+    segments: 'Segments',
+    emailMessages: 'Email log',
+    emailSettings: 'Email settings',
     audit: 'Audit log',
   },
   header: {
@@ -339,6 +345,8 @@ const en: Messages = {
     tags: 'Tags',
     status: 'Status',
     smsOptOut: 'SMS opt-out',
+    email: 'Email',
+    emailOptOut: 'Email opt-out',
     source: 'Source',
     createdAt: 'Joined',
     noTier: 'No tier',
@@ -375,6 +383,8 @@ const en: Messages = {
       registered: 'Member registered, card number {{cardNo}}',
       saved: 'Profile saved',
       noChange: 'Nothing changed',
+      emailRule: 'Enter a valid email address, e.g. name@example.com',
+      emailOptOutHelp: 'When on, the member gets no marketing email (service email still goes out)',
     },
     errors: {
       phone: 'Enter a valid mobile number',
@@ -570,6 +580,8 @@ const en: Messages = {
   },
   loyalty,
   sms,
+  marketing,
+  email,
   perm: {
     groups: {
       org: 'Organization',
@@ -603,6 +615,7 @@ const en: Messages = {
     sms_send: 'Send SMS',
     sms_settings: 'SMS settings',
     campaigns_manage: 'Manage campaigns',
+    campaigns_approve: 'Approve and send campaigns',
     reports_read: 'View reports',
   },
 };

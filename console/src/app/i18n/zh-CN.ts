@@ -2,6 +2,8 @@
  * test/e2e/console-i18n.test.ts and by the `Messages` type). */
 import loyalty from './loyalty.zh-CN.js';
 import sms from './sms.zh-CN.js';
+import marketing from './marketing.zh-CN.js';
+import email from './email.zh-CN.js';
 
 const zhCN = {
   app: {
@@ -45,6 +47,7 @@ const zhCN = {
       members: '会员',
       loyalty: '消费与积分',
       sms: '短信',
+      marketing: '营销',
     },
     memberList: '会员列表',
     memberApplications: '入会申请',
@@ -62,6 +65,9 @@ const zhCN = {
     operators: '操作员',
     roles: '角色',
     apiKeys: 'API 密钥',
+    segments: '客户细分',
+    emailMessages: '邮件记录',
+    emailSettings: '邮件设置',
     audit: '审计日志',
   },
   header: {
@@ -338,6 +344,8 @@ const zhCN = {
     tags: '标签',
     status: '状态',
     smsOptOut: '短信退订',
+    email: '邮箱',
+    emailOptOut: '邮件退订',
     source: '来源',
     createdAt: '入会时间',
     noTier: '无等级',
@@ -374,6 +382,8 @@ const zhCN = {
       registered: '已登记会员，卡号 {{cardNo}}',
       saved: '资料已保存',
       noChange: '资料没有变化',
+      emailRule: '请输入有效的邮箱地址，如 name@example.com',
+      emailOptOutHelp: '开启后不再给该会员发送营销邮件（服务邮件照常）',
     },
     errors: {
       phone: '请输入有效的手机号码',
@@ -569,6 +579,8 @@ const zhCN = {
   },
   loyalty,
   sms,
+  marketing,
+  email,
   perm: {
     groups: {
       org: '组织',
@@ -602,6 +614,7 @@ const zhCN = {
     sms_send: '发送短信',
     sms_settings: '短信设置',
     campaigns_manage: '管理营销活动',
+    campaigns_approve: '审批营销活动',
     reports_read: '查看报表',
   },
 };

@@ -60,6 +60,7 @@ export interface MemberInput {
   name?: string;
   gender?: Gender;
   birthday?: string;
+  email?: string;
   storeId?: string;
   cardNo?: string;
   attributes?: Record<string, unknown>;
@@ -74,6 +75,8 @@ export interface MemberPatch {
   attributes?: Record<string, unknown>;
   tags?: string[];
   smsOptOut?: boolean;
+  email?: string | null;
+  emailOptOut?: boolean;
   status?: MemberStatus;
 }
 

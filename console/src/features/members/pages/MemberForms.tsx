@@ -20,6 +20,8 @@ export interface MemberFormValues {
   cardNo?: string;
   tags?: string[];
   smsOptOut?: boolean;
+  email?: string;
+  emailOptOut?: boolean;
   attributes?: Record<string, unknown>;
 }
 
@@ -50,6 +52,11 @@ export function MemberFields(props: { mode: 'register' | 'application' | 'edit';
       <Form.Item name="birthday" label={t('members.birthday')}>
         <DateInput pastOnly />
       </Form.Item>
+      {mode !== 'application' ? (
+        <Form.Item name="email" label={t('members.email')} rules={[{ type: 'email', message: t('members.form.emailRule') }]}>
+          <Input type="email" inputMode="email" autoComplete="off" maxLength={254} placeholder={t('common.optional')} disabled={props.nameLocked} />
+        </Form.Item>
+      ) : null}
       <Form.Item name="storeId" label={t('members.store')}>
         <Select allowClear showSearch optionFilterProp="label" options={stores.options} loading={stores.loading} />
       </Form.Item>
@@ -69,6 +76,11 @@ export function MemberFields(props: { mode: 'register' | 'application' | 'edit';
       </Form.Item>
       {mode === 'edit' ? (
         <Form.Item name="smsOptOut" label={t('members.smsOptOut')} valuePropName="checked">
+          <Switch />
+        </Form.Item>
+      ) : null}
+      {mode === 'edit' ? (
+        <Form.Item name="emailOptOut" label={t('members.emailOptOut')} valuePropName="checked" extra={t('members.form.emailOptOutHelp')}>
           <Switch />
         </Form.Item>
       ) : null}
@@ -92,6 +104,7 @@ export function registrationBody(v: MemberFormValues): MemberInput {
     name: trimmed(v.name),
     gender: v.gender,
     birthday: v.birthday,
+    email: trimmed(v.email),
     storeId: v.storeId,
     cardNo: trimmed(v.cardNo)?.toUpperCase(),
     tags: tags.length ? tags : undefined,
@@ -197,6 +210,8 @@ export function ProfileForm({ member, readOnly }: { member: Member; readOnly: bo
       storeId: member.storeId ?? undefined,
       tags: member.tags,
       smsOptOut: member.smsOptOut,
+      email: member.email ?? undefined,
+      emailOptOut: member.emailOptOut,
       attributes: member.attributes,
     });
   }, [member, form]);
@@ -212,6 +227,9 @@ export function ProfileForm({ member, readOnly }: { member: Member; readOnly: bo
     const tags = (v.tags ?? []).map((x) => x.trim()).filter(Boolean);
     if (JSON.stringify(tags) !== JSON.stringify(member.tags)) patch.tags = tags;
     if (v.smsOptOut !== undefined && v.smsOptOut !== member.smsOptOut) patch.smsOptOut = v.smsOptOut;
+    // a masked address ("z***@example.cn") is not the address: never send it back
+    if (!member.piiMasked && (trimmed(v.email) ?? null) !== member.email) patch.email = trimmed(v.email) ?? null;
+    if (v.emailOptOut !== undefined && v.emailOptOut !== member.emailOptOut) patch.emailOptOut = v.emailOptOut;
     const attributes = changedAttributes(member.attributes, v.attributes);
     if (attributes) patch.attributes = attributes;
     if (Object.keys(patch).length === 0) {

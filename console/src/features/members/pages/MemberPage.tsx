@@ -28,6 +28,8 @@ const FIELD_LABEL_KEYS = {
   storeId: 'members.store',
   tags: 'members.tags',
   smsOptOut: 'members.smsOptOut',
+  email: 'members.email',
+  emailOptOut: 'members.emailOptOut',
   status: 'members.status',
   phone: 'members.phone',
   cardNo: 'members.cardNo',
@@ -231,6 +233,10 @@ function HeaderCard({ member }: { member: Member }) {
       <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginTop: 16 }}>
         <Descriptions.Item label={t('members.tags')}>
           {member.tags.length ? member.tags.map((x) => <Tag key={x}>{x}</Tag>) : '—'}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('members.email')}>
+          <span data-testid="member-email">{member.email ?? '—'}</span>
+          {member.email && member.emailOptOut ? <Tag style={{ marginInlineStart: 8 }}>{t('members.emailOptOut')}</Tag> : null}
         </Descriptions.Item>
         <Descriptions.Item label={t('members.store')}>{member.storeId ? stores.name(member.storeId) : '—'}</Descriptions.Item>
         <Descriptions.Item label={t('members.source')}>{sourceLabel(member.source)}</Descriptions.Item>

@@ -1,0 +1,2 @@
+export { EmailMessagesPage } from './pages/EmailMessagesPage';
+export { EmailSettingsPage } from './pages/EmailSettingsPage';

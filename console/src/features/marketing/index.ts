@@ -1,0 +1,2 @@
+export { SegmentEditorPage } from './pages/SegmentEditorPage';
+export { SegmentsPage } from './pages/SegmentsPage';
