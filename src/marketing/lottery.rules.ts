@@ -80,12 +80,12 @@ export function judgeAttempt(input: {
 
 /** Reply templates of a lottery (each may be overridden per lottery; empty = no reply). */
 export const DEFAULT_LOTTERY_TEMPLATES = {
-  entered: '您已成功参加{lottery}抽奖，开奖后中奖者将收到短信通知，祝您好运！',
-  wrongAnswer: '很遗憾，答案不正确，请核对后重新发送“cj#答案”参加{lottery}抽奖。',
-  outsideWindow: '{lottery}抽奖不在参与时间内，感谢您的关注。',
-  alreadyEntered: '您已参加过{lottery}抽奖，无需重复参与，祝您好运！',
-  notMember: '{lottery}抽奖仅限{merchant}会员参加，回复888即可加入会员。',
-  winner: '恭喜您在{lottery}抽奖中获得{prize}！请凭本短信到店领奖。',
+  entered: '您已成功参加“{lottery}”，开奖后中奖者将收到短信通知，祝您好运！',
+  wrongAnswer: '很遗憾，答案不正确，请核对后重新发送“cj#答案”参加“{lottery}”。',
+  outsideWindow: '“{lottery}”不在参与时间内，感谢您的关注。',
+  alreadyEntered: '您已参加过“{lottery}”，无需重复参与，祝您好运！',
+  notMember: '“{lottery}”仅限{merchant}会员参加，回复888即可加入会员。',
+  winner: '恭喜您在“{lottery}”中获得{prize}！请凭本短信到店领奖。',
 } as const;
 export type LotteryTemplateKey = keyof typeof DEFAULT_LOTTERY_TEMPLATES;
 export const LOTTERY_TEMPLATE_KEYS = Object.keys(DEFAULT_LOTTERY_TEMPLATES) as LotteryTemplateKey[];

@@ -13,6 +13,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Db } from '../platform/db/client.js';
 import { withTenant, type Tx } from '../platform/db/with-tenant.js';
 import { loyaltySummary } from '../loyalty/index.js';
+import { enterBySms } from '../marketing/lottery.service.js';
 import { joinBySms, joinBySmsBatch, systemActor, recordChange, type SmsJoinResult } from '../members/index.js';
 import { DEFAULT_TEMPLATES, renderTemplate, yuan, type TemplateKey, type TemplateValues } from './compose.rules.js';
 import { smsServiceNumber } from './config.js';
@@ -361,6 +362,9 @@ async function actOn(tx: Tx, cache: TenantCache, mo: MoContext, records: Inbound
   memberVars(member);
 
   let reply: string | null = null;
+  // a reply rendered already (the lottery's: a member's answer in it is never expanded again)
+  let renderedReply: string | null = null;
+  let lotteryEntered = false;
   switch (intent.kind) {
     case 'join': {
       const r = joined ?? (await joinBySms(tx, tenantId, phone));
@@ -393,10 +397,26 @@ async function actOn(tx: Tx, cache: TenantCache, mo: MoContext, records: Inbound
       reply = templates.optOut;
       break;
     }
-    case 'lottery':
-      // the lottery issue decides what happens; for now it is filed and shown in the inbox
+    case 'lottery': {
+      // the merchant's lottery records and acknowledges it; without any lottery it is feedback
       vars.answer = intent.answer;
+      const entry = await enterBySms(tx, {
+        tenantId,
+        phone,
+        memberId: member?.id ?? null,
+        answer: intent.answer,
+        receivedAt: mo.receivedAt,
+        stagingId: mo.stagingId,
+        merchant,
+        memberName: member?.name ?? null,
+        cardNo: member?.card_no ?? null,
+      });
+      if (entry) {
+        lotteryEntered = true;
+        renderedReply = entry.reply;
+      }
       break;
+    }
     case 'custom':
       reply = customTemplate;
       break;
@@ -423,7 +443,7 @@ async function actOn(tx: Tx, cache: TenantCache, mo: MoContext, records: Inbound
   }
 
   let threadId: string | null = null;
-  if (intent.kind === 'feedback' || intent.kind === 'lottery') {
+  if (intent.kind === 'feedback' || (intent.kind === 'lottery' && !lotteryEntered)) {
     const { rows } = await tx.execute<{ id: string }>(sql`
       INSERT INTO sms_threads (tenant_id, phone, member_id, last_text, last_at, unread)
       VALUES (${tenantId}, ${phone}, ${member?.id ?? null}, ${mo.text}, ${mo.receivedAt}, 1)
@@ -449,8 +469,8 @@ async function actOn(tx: Tx, cache: TenantCache, mo: MoContext, records: Inbound
     receivedAt: mo.receivedAt,
   });
 
-  if (reply) {
-    const text = renderTemplate(reply, vars);
+  if (reply || renderedReply) {
+    const text = renderedReply ?? renderTemplate(reply!, vars);
     if (text.trim()) {
       await sendSms(tx, { tenantId, to: phone, text, kind: 'service', memberId: member?.id ?? null, textPath: 'template', context: cache.sms }).catch((err: unknown) => {
         // a template that renders too long must not lose the inbound message
