@@ -17,6 +17,7 @@ import { tenancyRoutes } from '../platform/tenancy/routes.js';
 import { loyaltyRoutes } from '../loyalty/index.js';
 import { membersRoutes } from '../members/index.js';
 import { marketingRoutes } from '../marketing/index.js';
+import { careRoutes } from '../marketing/care.routes.js';
 import { lotteryRoutes } from '../marketing/lottery.routes.js';
 import { createEmailRuntime, createSmsRuntime, emailRoutes, messagingRoutes, type EmailDispatcherOptions, type SmsGateway } from '../messaging/index.js';
 import type { DispatcherOptions } from '../messaging/dispatcher.js';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(loyaltyRoutes({ database }), { prefix: '/api/v1' });
   await app.register(membersRoutes({ database, config }), { prefix: '/api/v1' });
   await app.register(marketingRoutes({ database }), { prefix: '/api/v1' });
+  await app.register(careRoutes({ database }), { prefix: '/api/v1' });
   await app.register(lotteryRoutes({ database }), { prefix: '/api/v1' });
   await app.register((await import('../members/import/routes.js')).memberImportExportRoutes({ database, config }), { prefix: '/api/v1' });
 

@@ -5,6 +5,7 @@ import { migrate } from '../platform/db/migrate.js';
 import { startJobs, type JobRunner } from '../platform/jobs/queue.js';
 import { ensurePlatformAdmin, purgeExpiredSessions } from '../platform/tenancy/auth.service.js';
 import { loyaltyMaintenanceJob } from '../loyalty/index.js';
+import { careJob } from '../marketing/care.job.js';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 
@@ -61,6 +62,7 @@ async function main() {
         scheduled: [
           { name: 'sessions.purge', cron: '*/10 * * * *', data: { platform: true }, handler: () => purgeExpiredSessions(database.db) },
           loyaltyMaintenanceJob(database.pool),
+          careJob(database, log),
         ],
       });
     }
