@@ -236,6 +236,47 @@ describe('a lottery from cj# to prize collection', () => {
   });
 });
 
+describe('permissions, masking, concurrent draws', () => {
+  it('needs campaigns.manage; phones are masked without members.pii', async () => {
+    const keyed = async (permissions: string[]) => {
+      const k = await a.api.post('/api/v1/api-keys', { name: `lot-${permissions.join('-')}`, permissions });
+      expect(k.status).toBe(201);
+      return client(srv.baseUrl, k.body.key);
+    };
+    const lot = (await a.api.get('/api/v1/lotteries')).body.items.find((l: { name: string }) => l.name === '年会抽奖');
+    const noPii = await keyed(['campaigns.manage']);
+    const entries = (await noPii.get(`/api/v1/lotteries/${lot.id}/entries`)).body.items as Entry[];
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) expect(e.phone).toMatch(/^\d{3}\*{4}\d{4}$/);
+    const winners = (await noPii.get(`/api/v1/lotteries/${lot.id}/winners`)).body.items as { phone: string }[];
+    for (const w of winners) expect(w.phone).toMatch(/\*{4}/);
+    const clerkish = await keyed(['members.read', 'sms.read']);
+    expect((await clerkish.get('/api/v1/lotteries')).status).toBe(403);
+    expect((await clerkish.post('/api/v1/lotteries', lotteryBody())).status).toBe(403);
+    expect((await clerkish.post(`/api/v1/lotteries/${lot.id}/draw`, {})).status).toBe(403);
+  });
+
+  it('five simultaneous draw requests: one draw, four 409', async () => {
+    const l = await a.api.post('/api/v1/lotteries', lotteryBody({ name: '并发开奖', answers: ['星星'], startsAt: hoursFromNow(-2), endsAt: hoursFromNow(1) }));
+    expect(l.status).toBe(201);
+    for (const p of ['13933330001', '13933330002', '13933330003']) await mo(p, a.port, 'cj#星星');
+    await eventually(async () => ((await entriesOf(a.api, l.body.id, '&outcome=valid')).length === 3 ? true : null), '3 entries');
+    expect((await a.api.patch(`/api/v1/lotteries/${l.body.id}`, { endsAt: new Date().toISOString() })).status).toBe(200);
+    const rs = await Promise.all(Array.from({ length: 5 }, () => a.api.post(`/api/v1/lotteries/${l.body.id}/draw`, {})));
+    expect(rs.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    // as many entries as prizes: every entry wins one, in the drawn order
+    const won = rs.find((r) => r.status === 201)!.body;
+    expect(won.winners.map((w: { prize: string }) => w.prize)).toEqual(['一等奖', '二等奖', '二等奖']);
+    expect((await a.api.get(`/api/v1/lotteries/${l.body.id}/draw/verify`)).body.verified).toBe(true);
+    // a lottery with no entries draws no winners
+    const empty = await a.api.post('/api/v1/lotteries', lotteryBody({ name: '无人参加', answers: ['月亮'], startsAt: hoursFromNow(-3), endsAt: hoursFromNow(-2) }));
+    const d = await a.api.post(`/api/v1/lotteries/${empty.body.id}/draw`, {});
+    expect(d.status).toBe(201);
+    expect(d.body).toMatchObject({ entryCount: 0, winners: [], winnerEntryIds: [] });
+    expect((await a.api.get(`/api/v1/lotteries/${empty.body.id}/draw/verify`)).body.verified).toBe(true);
+  });
+});
+
 describe('merchants are isolated', () => {
   it("a cj# to merchant A never enters merchant B's lottery; B cannot see A's", async () => {
     const lb = await b.api.post('/api/v1/lotteries', lotteryBody({ name: 'B店抽奖', answers: ['蓝天'], membersOnly: true }));
