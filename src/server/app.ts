@@ -16,7 +16,7 @@ import { installErrorHandling, sendProblem } from '../platform/http/problem.js';
 import { tenancyRoutes } from '../platform/tenancy/routes.js';
 import { loyaltyRoutes } from '../loyalty/index.js';
 import { membersRoutes } from '../members/index.js';
-import { marketingRoutes } from '../marketing/index.js';
+import { campaignRoutes, createCampaignRuntime, marketingRoutes, type FanoutOptions } from '../marketing/index.js';
 import { careRoutes } from '../marketing/care.routes.js';
 import { lotteryRoutes } from '../marketing/lottery.routes.js';
 import { createEmailRuntime, createSmsRuntime, emailRoutes, messagingRoutes, type EmailDispatcherOptions, type SmsGateway } from '../messaging/index.js';
@@ -33,6 +33,8 @@ export interface AppDeps {
   smsGateway?: SmsGateway;
   smsDispatcher?: Partial<DispatcherOptions>;
   emailDispatcher?: Partial<EmailDispatcherOptions>;
+  /** Campaign fan-out settings (tests, bench). */
+  campaignFanout?: Partial<FanoutOptions>;
 }
 
 /** Builds the whole HTTP application without listening, so tests can `inject` or listen on a
@@ -121,6 +123,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await email.stop();
+  });
+
+  // Campaigns: the fan-out runs as pg-boss jobs (workers only with MEMBERDESK_JOBS on).
+  const campaigns = createCampaignRuntime({ database, log: deps.logger, options: { work: config.jobs, ...deps.campaignFanout } });
+  app.decorate('campaigns', campaigns);
+  await app.register(campaignRoutes({ database, campaigns }), { prefix: '/api/v1' });
+  app.addHook('onReady', async () => {
+    await campaigns.start();
+  });
+  app.addHook('onClose', async () => {
+    await campaigns.stop();
   });
 
   const indexHtml = path.join(config.consoleDir, 'index.html');

@@ -19,6 +19,7 @@ export const PERMISSIONS = [
   'sms.send',
   'sms.settings',
   'campaigns.manage',
+  'campaigns.approve',
   'reports.read',
 ] as const;
 
