@@ -332,6 +332,16 @@ export async function enterBySms(tx: Tx, input: SmsEntryInput): Promise<SmsEntry
   const answer = input.answer.slice(0, 200);
   let entryId: string | null = null;
   if (outcome === 'valid') {
+    // a drawn lottery takes no more entries (its entry list is pinned by the draw's hash). The
+    // draw locks the lottery FOR UPDATE: this KEY SHARE lock waits for a draw in progress, and
+    // a draw that starts later waits for this transaction, so it sees this entry.
+    await tx.execute(sql`SELECT 1 FROM lotteries WHERE tenant_id = ${tenantId} AND id = ${lot.id} FOR KEY SHARE`);
+    const { rows: drawn } = await tx.execute<{ drawn: boolean }>(
+      sql`SELECT EXISTS (SELECT 1 FROM lottery_draws WHERE tenant_id = ${tenantId} AND lottery_id = ${lot.id}) AS drawn`,
+    );
+    if (drawn[0]!.drawn) outcome = 'outside_window';
+  }
+  if (outcome === 'valid') {
     // try the free numbers in turn; a number another transaction holds makes this one wait for
     // it, then skip (ON CONFLICT DO NOTHING); none left → already entered
     for (let no = Number(cnt[0]!.n) + 1; no <= lot.entries_per_phone && entryId === null; no++) {

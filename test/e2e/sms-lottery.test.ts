@@ -57,7 +57,7 @@ const lotteryBody = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('a lottery from cj# to prize collection', () => {
-  let lot: { id: string };
+  let lot: { id: string; startsAt: string };
   const sig = '【Merchant lot-a】';
 
   it('is created with defaults, merchant-time windows and Chinese templates', async () => {
@@ -218,6 +218,13 @@ describe('a lottery from cj# to prize collection', () => {
     } finally {
       await owner.end();
     }
+    // an in-window message processed only after the draw (a backlog) does not change the pool
+    const tenantId = (await srv.database.pool.query<{ id: string }>(`SELECT id::text FROM tenants WHERE slug = 'lot-a'`)).rows[0]!.id;
+    const late = await withTenant(srv.database.db, tenantId, (tx) =>
+      enterBySms(tx, { tenantId, phone: '+8613911110012', memberId: null, answer: '红色', receivedAt: new Date(new Date(lot.startsAt).getTime() + 60_000), stagingId: null, merchant: 'm' }),
+    );
+    expect(late).toMatchObject({ lotteryId: lot.id, outcome: 'outside_window' });
+    expect((await a.api.get(`/api/v1/lotteries/${lot.id}/draw/verify`)).body.verified).toBe(true);
   });
 
   it('lists winners for prize collection; a prize is collected once; a drawn lottery is frozen', async () => {
