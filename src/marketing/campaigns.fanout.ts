@@ -27,7 +27,7 @@ import type { Database } from '../platform/db/client.js';
 import { withTenant, type Tx } from '../platform/db/with-tenant.js';
 import { AppError } from '../platform/http/problem.js';
 import { renderTemplate } from '../messaging/index.js';
-import { holdoutSize, skipReason, templateValues } from './campaigns.rules.js';
+import { skipReason, templateValues } from './campaigns.rules.js';
 import { campaignRow, capSince, getSettings, recipientQuery, toRecipient, type RawRecipient } from './campaigns.service.js';
 import { compileFilter } from './filter.sql.js';
 import { parseFilter } from './segments.service.js';
@@ -137,7 +137,7 @@ async function snapshot(tx: Tx, tenantId: string, campaignId: string): Promise<'
   const node = await parseFilter(tx, tenantId, c.filter, 'campaign.filter');
   const { rows: tz } = await tx.execute<{ timezone: string }>(sql`SELECT timezone FROM tenants WHERE id = ${tenantId}::bigint`);
   const cond = compileFilter(node, { now, tz: tz[0]?.timezone ?? 'Asia/Shanghai' });
-  // a random hold-out of exactly round(n × pct / 100) members
+  // a random hold-out of exactly holdoutSize(n, pct) = floor(n × pct / 100 + 0.5) members (campaigns.rules.ts)
   await tx.execute(sql`
     INSERT INTO campaign_recipients (tenant_id, campaign_id, member_id, status)
     SELECT ${tenantId}::bigint, ${campaignId}::bigint, s.id, CASE WHEN s.rn <= floor(s.n * ${c.holdout_pct}::numeric / 100 + 0.5) THEN 'holdout' ELSE 'pending' END
@@ -147,7 +147,6 @@ async function snapshot(tx: Tx, tenantId: string, campaignId: string): Promise<'
   await tx.execute(sql`UPDATE campaigns SET started_at = now(), updated_at = now() WHERE tenant_id = ${tenantId}::bigint AND id = ${campaignId}::bigint`);
   return 'ok';
 }
-void holdoutSize; // the SQL above is holdoutSize(n, pct); campaigns.rules.test.ts states it
 
 type BatchOutcome = 'more' | 'done' | 'paused' | 'not_sending' | 'busy';
 
