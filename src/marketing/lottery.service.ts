@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { maskPhone } from '../members/phone.rules.js';
+import { maskPhone, normalizeMobile } from '../members/phone.rules.js';
 import type { Tx } from '../platform/db/with-tenant.js';
 import { decodeCursor, encodeCursor, type Page } from '../platform/http/pagination.js';
 import { AppError, badRequest, conflict, notFound, type FieldError } from '../platform/http/problem.js';
@@ -394,7 +394,12 @@ export async function listEntries(
 ): Promise<Page<EntryView>> {
   await lotteryRow(tx, actor.tenantId, lotteryId);
   const after = decodeCursor(q.cursor);
-  const phone = q.phone ? (q.phone.startsWith('+') ? q.phone : `+86${q.phone.replace(/\D/g, '')}`) : null;
+  let phone: string | null = null;
+  if (q.phone) {
+    const p = normalizeMobile(q.phone);
+    if (!p.ok) throw badRequest(`phone ${p.reason}`, [{ path: 'querystring.phone', message: p.reason }]);
+    phone = p.e164;
+  }
   const { rows } = await tx.execute<{ id: string; phone: string; member_id: string | null; answer: string; outcome: EntryOutcome; entry_no: number | null; received_at: Date }>(sql`
     SELECT id::text, phone, member_id::text, answer, outcome, entry_no, received_at FROM lottery_entries
      WHERE tenant_id = ${actor.tenantId} AND lottery_id = ${lotteryId}
@@ -517,10 +522,19 @@ export async function drawLottery(tx: Tx, actor: LotteryActor, lotteryId: string
   const template = { ...DEFAULT_LOTTERY_TEMPLATES, ...lot.templates }.winner;
   const { rows: merchantRows } = await tx.execute<{ name: string }>(sql`SELECT name FROM tenants WHERE id = ${actor.tenantId}`);
   const merchant = merchantRows[0]?.name ?? '';
+  const memberIds = [...new Set(draw.winners.map((w) => entries.find((e) => e.id === w.entry.id)!.member_id).filter((m): m is string => m !== null))];
+  const memberInfo = new Map<string, { name: string | null; card_no: string }>();
+  if (memberIds.length) {
+    const { rows } = await tx.execute<{ id: string; name: string | null; card_no: string }>(
+      sql`SELECT id::text, name, card_no FROM members WHERE tenant_id = ${actor.tenantId} AND id IN (${sql.join(memberIds.map((m) => sql`${m}::bigint`), sql`, `)})`,
+    );
+    for (const r of rows) memberInfo.set(r.id, r);
+  }
   for (const w of draw.winners) {
     const entry = entries.find((e) => e.id === w.entry.id)!;
     let messageId: string | null = null;
-    const text = renderLotteryTemplate(template, { lottery: lot.name, prize: w.prize.name, merchant, phone: entry.phone });
+    const m = entry.member_id ? memberInfo.get(entry.member_id) : undefined;
+    const text = renderLotteryTemplate(template, { lottery: lot.name, prize: w.prize.name, merchant, phone: entry.phone, name: m?.name ?? '', cardNo: m?.card_no ?? '' });
     if (text.trim()) {
       const sent = await sendSms(tx, { tenantId: actor.tenantId, to: entry.phone, text, kind: 'service', memberId: entry.member_id, textPath: 'templates.winner', context: sms }).catch(
         (err: unknown) => {

@@ -311,6 +311,15 @@ describe('merchants are isolated', () => {
     await mo('13922220001', b.port, 'cj#蓝天');
     expect((await nextTo('13922220001', h3)).text).toContain('您已成功参加“B店抽奖”');
     expect((await entriesOf(b.api, lb.body.id)).map((e) => e.outcome)).toEqual(['valid', 'not_member']);
+    // the winner template may greet a member by name
+    expect((await b.api.patch(`/api/v1/lotteries/${lb.body.id}`, { templates: { winner: '{name}您好，恭喜获得{prize}' }, endsAt: new Date().toISOString() })).status).toBe(200);
+    const h4 = await outboxHead();
+    const d = await b.api.post(`/api/v1/lotteries/${lb.body.id}/draw`, {});
+    expect(d.status).toBe(201);
+    expect(d.body.winners).toHaveLength(1);
+    expect((await nextTo('13922220001', h4)).text).toBe('【Merchant lot-b】王五您好，恭喜获得一等奖');
+    expect(await entriesOf(a.api, la.body.id, `&phone=${encodeURIComponent('+86 139-2222-0001')}`)).toHaveLength(1);
+    expect((await a.api.get(`/api/v1/lotteries/${la.body.id}/entries?phone=12345`)).status).toBe(400);
   });
 });
 
@@ -341,7 +350,7 @@ describe('bad input: 400 problem+json, nothing stored', () => {
   });
 
   it('a PATCH that would end the window before it starts is refused and changes nothing', async () => {
-    const l = (await b.api.get('/api/v1/lotteries')).body.items[0];
+    const l = (await b.api.post('/api/v1/lotteries', lotteryBody({ name: '补丁' }))).body;
     const r = await b.api.patch(`/api/v1/lotteries/${l.id}`, { endsAt: '2000-01-01T00:00:00Z' });
     expect(r.status).toBe(400);
     expect((await b.api.get(`/api/v1/lotteries/${l.id}`)).body.endsAt).toBe(l.endsAt);
