@@ -10,9 +10,12 @@
  *   `days` or more days before today; a member who never bought counts from joining. Occasion:
  *   the instant of the last purchase (or `joined`), so a member who comes back and lapses again
  *   is reminded again, once per lapse.
- * - `tier_upgrade` — a loyalty_tier_changes row with direction `up`. Occasion: its id.
- * - `points_change` — a points ledger entry with |delta| ≥ `minPoints` (default 1). Occasion:
- *   the ledger entry id (one notice per entry: a purchase that both earns and pays points gives two).
+ * - `tier_upgrade` — a loyalty_tier_changes row with direction `up`. Occasion: its id. Not for
+ *   opening balances (members brought over from another system) nor a change of the tier rules
+ *   (re-evaluating every member would congratulate thousands at once for nothing they did).
+ * - `points_change` — a points ledger entry with |delta| ≥ `minPoints` (default 1), opening
+ *   balances excepted. Occasion: the ledger entry id (one notice per entry: a purchase that both
+ *   earns and pays points gives two).
  * - `points_expiring` — reward points of a lot expire within `days` (1–365) local days (by the
  *   end of local day today + days). Occasion: the local date the earliest such lot expires.
  * Event kinds (tier_upgrade, points_change) greet only events from after the rule was switched on.

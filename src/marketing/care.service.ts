@@ -285,7 +285,7 @@ function candidateQuery(c: RunCtx, after: string) {
       const occ = sql`e.id::text`;
       return sql`SELECT e.id::text AS k, ${occ} AS occasion, ${MEMBER_COLS} FROM loyalty_tier_changes e
         JOIN members m ON m.tenant_id = e.tenant_id AND m.id = e.member_id
-        WHERE e.tenant_id = ${t} AND e.id > ${after}::bigint AND e.direction = 'up' AND e.created_at >= ${rule.enabled_at}::timestamptz
+        WHERE e.tenant_id = ${t} AND e.id > ${after}::bigint AND e.direction = 'up' AND e.cause NOT IN ('opening_balance', 'rules_change') AND e.created_at >= ${rule.enabled_at}::timestamptz
           AND ${eligible(rule)} AND ${notSent(c, occ)}
         ORDER BY e.id LIMIT ${n}`;
     }
@@ -293,7 +293,7 @@ function candidateQuery(c: RunCtx, after: string) {
       const occ = sql`e.id::text`;
       return sql`SELECT e.id::text AS k, ${occ} AS occasion, ${MEMBER_COLS} FROM loyalty_ledger e
         JOIN members m ON m.tenant_id = e.tenant_id AND m.id = e.member_id
-        WHERE e.tenant_id = ${t} AND e.id > ${after}::bigint AND e.kind = 'points' AND abs(e.delta) >= ${rule.min_points ?? '1'}::bigint
+        WHERE e.tenant_id = ${t} AND e.id > ${after}::bigint AND e.kind = 'points' AND e.cause <> 'opening' AND abs(e.delta) >= ${rule.min_points ?? '1'}::bigint
           AND e.created_at >= ${rule.enabled_at}::timestamptz AND ${eligible(rule)} AND ${notSent(c, occ)}
         ORDER BY e.id LIMIT ${n}`;
     }

@@ -151,6 +151,13 @@ describe('birthday', () => {
     const p2 = await a.api.get(`/api/v1/care/sends?kind=birthday&limit=2&cursor=${p1.body.nextCursor}`);
     expect(p2.body.items).toHaveLength(1);
     expect(p2.body.nextCursor).toBeNull();
+    expect(p1.body.items[0].phone).toMatch(/^\+86\d{11}$/);
+    // without members.pii: phones and names masked
+    const k = await a.api.post('/api/v1/api-keys', { name: 'care-no-pii', permissions: ['campaigns.manage'] });
+    const masked = await client(app.baseUrl, k.body.key).get('/api/v1/care/sends?kind=birthday&limit=1');
+    expect(masked.status).toBe(200);
+    expect(masked.body.items[0].phone).toContain('*');
+    expect(masked.body.items[0].memberName).not.toBe(p1.body.items[0].memberName);
   });
 
   it('fires once per occasion across two concurrent runs; a rule switched off sends nothing', async () => {
@@ -221,11 +228,12 @@ describe('service kinds', () => {
     const up = await member(a);
     const optedOut = await member(a);
     const down = await member(a);
-    const insertChange = (memberId: string, direction: string) =>
+    const imported = await member(a);
+    const insertChange = (memberId: string, direction: string, cause = 'purchase') =>
       owner.query(
         `INSERT INTO loyalty_tier_changes (tenant_id, member_id, from_code, to_code, direction, cause, actor_type, actor_name)
-         VALUES ($1, $2, 'silver', 'gold', $3, 'purchase', 'system', 'test')`,
-        [a.id, memberId, direction],
+         VALUES ($1, $2, 'silver', 'gold', $3, $4, 'system', 'test')`,
+        [a.id, memberId, direction, cause],
       );
     await insertChange(up, 'up'); // before the rule is on: never greeted
     expect((await putRule(a, 'tier_upgrade', { enabled: true, channel: 'sms', template: '恭喜{name}升级为{tier}会员！', sendTime: '00:00' })).status).toBe(200);
@@ -233,6 +241,7 @@ describe('service kinds', () => {
     await insertChange(up, 'up');
     await insertChange(optedOut, 'up');
     await insertChange(down, 'down');
+    await insertChange(imported, 'up', 'opening_balance'); // brought over from another system: no congratulations
     const now = new Date();
     await runTenantCare(database.db, a.id, { now, kind: 'tier_upgrade' });
     await runTenantCare(database.db, a.id, { now, kind: 'tier_upgrade' });
