@@ -10,7 +10,10 @@ import { client } from '../support/http.js';
 import { eventually, smsTenant, type SmsApp, type SmsTenant } from '../support/sms.js';
 import { startEmailApp } from '../support/email.js';
 import { SmtpSink } from '../peers/smtp.js';
+import pino from 'pino';
 import { runTenantCare } from '../../src/marketing/care.service.js';
+import { careJob } from '../../src/marketing/care.job.js';
+import { startJobs } from '../../src/platform/jobs/queue.js';
 
 let database: TestDatabase;
 let app: SmsApp;
@@ -333,5 +336,26 @@ describe('tenants are isolated', () => {
     const wrongKind = await b.api.post('/api/v1/care/run', { kind: 'inactive' });
     expect(wrongKind.status).toBe(404);
     expect((await b.api.post('/api/v1/care/run', { kind: 'inactive', extra: 1 })).status).toBe(400);
+  });
+});
+
+describe('the scheduled job', () => {
+  it('is scheduled with pg-boss and, when it runs, greets what is due', async () => {
+    const c = await smsTenant(app.baseUrl, 'care-c', '73', 100_000);
+    const m = await member(c);
+    expect((await c.api.put('/api/v1/care/rules/tier_upgrade', { enabled: true, channel: 'sms', template: '恭喜{name}升级！', sendTime: '00:00' })).status).toBe(200);
+    await owner.query(
+      `INSERT INTO loyalty_tier_changes (tenant_id, member_id, from_code, to_code, direction, cause, actor_type, actor_name)
+       VALUES ($1, $2, 'silver', 'gold', 'up', 'purchase', 'system', 'test')`,
+      [c.id, m],
+    );
+    const jobs = await startJobs({ url: database.url, log: pino({ level: 'silent' }), scheduled: [careJob(database)] });
+    try {
+      expect((await jobs.boss.getSchedules()).map((s) => s.name)).toContain('care.run');
+      await jobs.boss.send('care.run', { platform: true });
+      await eventually(async () => (await membersSent(c, 'tier_upgrade')).includes(m), 'the job greeted the upgrade', 20_000);
+    } finally {
+      await jobs.stop();
+    }
   });
 });
