@@ -121,17 +121,17 @@ export function EmailSettingsPage() {
               </Form.Item>
               <Form.Item
                 name={['smtp', 'password']}
-                label={
-                  <span>
-                    {t('email.settings.password')}
+                label={t('email.settings.password')}
+                extra={
+                  <>
                     {passwordSet ? (
-                      <Tag color="green" style={{ marginInlineStart: 8 }} data-testid="password-set">
+                      <Tag color="green" data-testid="password-set">
                         {t('email.settings.passwordSet')}
                       </Tag>
                     ) : null}
-                  </span>
+                    {t(passwordSet ? 'email.settings.passwordKeep' : 'email.settings.passwordHelp')}
+                  </>
                 }
-                extra={t(passwordSet ? 'email.settings.passwordKeep' : 'email.settings.passwordHelp')}
               >
                 <Input.Password maxLength={200} autoComplete="new-password" placeholder={passwordSet ? t('email.settings.passwordSet') : undefined} />
               </Form.Item>

@@ -94,13 +94,23 @@ export function ConditionBuilder(props: {
   );
 }
 
+const PARTS = ['field', 'op', 'value', 'days'] as const;
+
 function ErrorLines({ items }: { items?: { part: string; message: string }[] }) {
+  const { t } = useTranslation();
   if (!items?.length) return null;
+  const partLabel = (part: string) => {
+    const [head, ...rest] = part.split('.');
+    const known = PARTS.find((p) => p === head);
+    if (!known) return part;
+    const name = t(`marketing.builder.${known === 'op' ? 'operator' : known}`);
+    return rest.length ? `${name} ${rest.map((r) => (/^\d+$/.test(r) ? Number(r) + 1 : r)).join('.')}` : name;
+  };
   return (
     <div role="alert" data-testid="condition-error">
       {items.map((e, i) => (
         <Typography.Text key={i} type="danger" style={{ display: 'block', fontSize: 13 }}>
-          {e.part ? `${e.part}: ` : ''}
+          {e.part ? `${partLabel(e.part)}: ` : ''}
           {e.message}
         </Typography.Text>
       ))}
@@ -194,6 +204,7 @@ function Row({ node }: { node: CondNode }) {
           showSearch={{ optionFilterProp: 'label' }}
           style={{ width: full ?? 180 }}
           options={fieldOptions}
+          virtual={false}
           onChange={(field: string) => ctx.onChange(node.id, { ...newCondition(field, ctx.defs), id: node.id })}
         />
         <Select<Op>
@@ -202,6 +213,7 @@ function Row({ node }: { node: CondNode }) {
           status={hasError('op') ? 'error' : undefined}
           disabled={ctx.disabled}
           style={{ width: full ?? 130 }}
+          virtual={false}
           options={(spec?.ops ?? []).map((o) => ({ value: o, label: t(`marketing.ops.${o}`) }))}
           onChange={(op) => {
             const keep = (op === 'in' || op === 'nin') === (node.op === 'in' || node.op === 'nin') && (op === 'between') === (node.op === 'between') && op !== 'exists' && node.op !== 'exists';
@@ -293,6 +305,7 @@ function ValueInput(props: { spec: FieldSpec; op: Op; value: unknown; label: str
       <Select
         {...common}
         mode={options ? 'multiple' : 'tags'}
+        virtual={(options ?? tagOptions ?? []).length > 50}
         value={list}
         onChange={(v: (string | number)[]) => onChange(v)}
         options={(options ?? tagOptions ?? []) as { value: string | number; label: string }[]}
@@ -322,7 +335,17 @@ function Scalar(props: { spec: FieldSpec; op: Op; value: unknown; label: string;
   const status = props.error ? ('error' as const) : undefined;
   const common = { 'aria-label': label, status, disabled: ctx.disabled, style: { width: '100%' } };
   if (options) {
-    return <Select {...common} value={(value ?? undefined) as string | number | boolean | undefined} onChange={onChange} options={options} showSearch={{ optionFilterProp: 'label' }} placeholder={t('marketing.builder.pick')} />;
+    return (
+      <Select
+        {...common}
+        value={(value ?? undefined) as string | number | boolean | undefined}
+        onChange={onChange}
+        options={options}
+        virtual={options.length > 50}
+        showSearch={{ optionFilterProp: 'label' }}
+        placeholder={t('marketing.builder.pick')}
+      />
+    );
   }
   switch (spec.kind) {
     case 'money':

@@ -78,7 +78,7 @@ function Editor(props: { id: string | null; name: string; filter: unknown }) {
     try {
       const s = await save.mutateAsync({ id: props.id, name: name.trim(), filter: serialized.filter });
       setSaveErrors(null);
-      setSavedJson(JSON.stringify({ name: s.name, filter: s.filter }));
+      setSavedJson(JSON.stringify({ name: s.name, filter: toFilter(fromFilter(s.filter, defs), defs).filter }));
       message.success(t('marketing.editor.saved', { name: s.name }));
       if (!props.id) navigate(`/marketing/segments/${s.id}`, { replace: true });
     } catch (err) {
