@@ -10,11 +10,11 @@
  * `submitting` by an instance whose heartbeat is gone are queued again and resubmitted with the
  * same message id.
  */
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { PermanentGatewayError, TransientGatewayError, type SmsGateway, type SubmitResult } from './gateway.js';
+import { OutboxWorker } from './outbox-worker.js';
 import { MAX_ATTEMPTS, retryDelayMs } from './schedule.rules.js';
 
 export interface DispatcherOptions {
@@ -51,40 +51,16 @@ type Outcome =
   | { id: string; kind: 'retry'; dueAt: Date; error: string }
   | { id: string; kind: 'failed'; reason: string };
 
-export class Dispatcher {
-  readonly instanceId: string;
-  private readonly pool: pg.Pool;
+export class Dispatcher extends OutboxWorker {
   private readonly gateway: SmsGateway;
-  private readonly log: Logger;
   private readonly batchSize: number;
-  private readonly loops: number;
-  private readonly pollMs: number;
-  private readonly orphanAfterMs: number;
-  private readonly heartbeatMs: number;
-  private readonly stopTimeoutMs: number;
-  private running = false;
-  private loopPromises: Promise<void>[] = [];
-  private wakers: (() => void)[] = [];
-  private listener: pg.PoolClient | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private prunedAt = 0;
   /** gateway message id → settles when its result row is committed (delivery reports wait on it). */
   private readonly unflushed = new Map<string, Promise<void>>();
   private readonly metrics: { submitted: Counter; failed: Counter; retried: Counter; recovered: Counter };
 
   constructor(opts: DispatcherOptions) {
-    this.pool = opts.pool;
-    this.gateway = opts.gateway;
-    this.log = opts.log.child({ component: 'sms-dispatcher' });
-    this.instanceId = opts.instanceId ?? `${process.pid}-${randomUUID()}`;
-    this.batchSize = opts.batchSize ?? 200;
-    this.loops = opts.loops ?? 4;
-    this.pollMs = opts.pollMs ?? 1000;
-    this.orphanAfterMs = opts.orphanAfterMs ?? 30_000;
-    this.heartbeatMs = opts.heartbeatMs ?? 5_000;
-    this.stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
     const registers = opts.registry ? [opts.registry] : [];
-    this.metrics = {
+    const metrics = {
       submitted: new Counter({ name: 'memberdesk_sms_submitted_total', help: 'SMS accepted by the gateway', registers }),
       failed: new Counter({ name: 'memberdesk_sms_submit_failed_total', help: 'SMS refused for good by the gateway (refunded)', registers }),
       retried: new Counter({ name: 'memberdesk_sms_submit_retried_total', help: 'SMS submits that failed transiently and were queued again', registers }),
@@ -94,33 +70,14 @@ export class Dispatcher {
         registers,
       }),
     };
-  }
-
-  async start(): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO sms_dispatchers (instance_id) VALUES ($1) ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now()`,
-      [this.instanceId],
+    super(
+      { outbox: 'sms_outbox', registry: 'sms_dispatchers', what: 'SMS' },
+      { ...opts, log: opts.log.child({ component: 'sms-dispatcher' }), loops: opts.loops ?? 4 },
+      metrics.recovered,
     );
-    await this.recoverOrphans();
-    this.running = true;
-    try {
-      this.listener = await this.pool.connect();
-      this.listener.on('notification', () => this.wake());
-      this.listener.on('error', (err) => this.log.warn({ err }, 'LISTEN connection lost; polling only'));
-      await this.listener.query('LISTEN sms_outbox');
-    } catch (err) {
-      this.log.warn({ err }, 'could not LISTEN; polling only');
-    }
-    this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    this.heartbeat.unref();
-    for (let i = 0; i < this.loops; i++) this.loopPromises.push(this.loop());
-  }
-
-  /** Wake idle loops (new messages were queued in this process). */
-  wake(): void {
-    const w = this.wakers;
-    this.wakers = [];
-    for (const f of w) f();
+    this.metrics = metrics;
+    this.gateway = opts.gateway;
+    this.batchSize = opts.batchSize ?? 200;
   }
 
   /** Resolves once the result of a submit that returned `gatewayMessageId` is committed (or at once). */
@@ -128,92 +85,10 @@ export class Dispatcher {
     await this.unflushed.get(gatewayMessageId);
   }
 
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.wake();
-    const all = Promise.all(this.loopPromises);
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      all.then(() => true),
-      new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(false), this.stopTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!finished) {
-      this.log.warn(
-        { instanceId: this.instanceId },
-        'SMS submits still outstanding at shutdown; their messages stay "submitting" and are resubmitted by the next dispatcher',
-      );
-    }
-    if (this.listener) {
-      this.listener.removeAllListeners('notification');
-      await this.listener.query('UNLISTEN sms_outbox').catch(() => undefined);
-      this.listener.release();
-      this.listener = null;
-    }
-    // Leaving the registry: whatever this instance still holds is an orphan from now on.
-    await this.pool.query('DELETE FROM sms_dispatchers WHERE instance_id = $1', [this.instanceId]).catch(() => undefined);
-  }
-
-  private async beat(): Promise<void> {
-    try {
-      await this.pool.query('UPDATE sms_dispatchers SET heartbeat_at = now() WHERE instance_id = $1', [this.instanceId]);
-      await this.recoverOrphans();
-      if (Date.now() - this.prunedAt > 3600_000) {
-        this.prunedAt = Date.now();
-        // outbox rows are the delivery-report map: kept a week; processed inbound staging a month
-        await this.pool.query(`DELETE FROM sms_outbox WHERE state IN ('sent', 'failed') AND updated_at < now() - interval '7 days'`);
-        await this.pool.query(`DELETE FROM sms_inbound_staging WHERE state = 'done' AND processed_at < now() - interval '30 days'`);
-      }
-    } catch (err) {
-      if (this.running) this.log.warn({ err }, 'dispatcher heartbeat failed');
-    }
-  }
-
-  /** Rows `submitting` under a claimer that is gone (no heartbeat row, or a stale one). */
-  async recoverOrphans(): Promise<number> {
-    const { rows } = await this.pool.query<{ message_id: string; claimed_by: string }>(
-      `UPDATE sms_outbox o SET state = 'queued', claimed_by = NULL, due_at = now(), updated_at = now()
-        WHERE o.state = 'submitting' AND o.claimed_by IS DISTINCT FROM $1
-          AND NOT EXISTS (SELECT 1 FROM sms_dispatchers d
-                           WHERE d.instance_id = o.claimed_by AND d.heartbeat_at > now() - make_interval(secs => $2))
-        RETURNING o.message_id::text, o.claimed_by`,
-      [this.instanceId, this.orphanAfterMs / 1000],
-    );
-    if (rows.length > 0) {
-      this.metrics.recovered.inc(rows.length);
-      this.log.warn({ count: rows.length, from: [...new Set(rows.map((r) => r.claimed_by))] }, 'queued again SMS left "submitting" by a dispatcher that is gone');
-      await this.pool.query('DELETE FROM sms_dispatchers WHERE heartbeat_at < now() - make_interval(secs => $1)', [this.orphanAfterMs / 1000]);
-      this.wake();
-    }
-    return rows.length;
-  }
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, this.pollMs);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakers.push(done);
-    });
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      try {
-        const n = await this.runBatch();
-        if (n === 0 && this.running) await this.idle();
-      } catch (err) {
-        if (!this.running) break;
-        this.log.error({ err }, 'dispatcher batch failed');
-        await this.idle();
-      }
-    }
+  protected async prune(): Promise<void> {
+    // outbox rows are the delivery-report map: kept a week; processed inbound staging a month
+    await this.pool.query(`DELETE FROM sms_outbox WHERE state IN ('sent', 'failed') AND updated_at < now() - interval '7 days'`);
+    await this.pool.query(`DELETE FROM sms_inbound_staging WHERE state = 'done' AND processed_at < now() - interval '30 days'`);
   }
 
   /** One batch: claim, submit concurrently, record. Returns the number claimed. */

@@ -9,7 +9,6 @@
  * (2 s, 4 s, … 10 min) until MAX_ATTEMPTS, then `failed`; a 5xx reply → `failed` at once.
  * Never twice / at-least-once: see README.md ("Email").
  */
-import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -18,6 +17,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { emailDeployment, type SmtpServer } from './email.config.js';
 import { classifySmtpError, isPublicAddress } from './email.rules.js';
+import { OutboxWorker } from './outbox-worker.js';
 import { MAX_ATTEMPTS, retryDelayMs } from './schedule.rules.js';
 
 export interface EmailDispatcherOptions {
@@ -78,158 +78,42 @@ type Outcome =
 /** The Message-ID header of a memberdesk email (stable across attempts of the same message). */
 export const messageIdOf = (tenantId: string, id: string, fromAddress: string) => `<md.${tenantId}.${id}@${fromAddress.slice(fromAddress.lastIndexOf('@') + 1)}>`;
 
-export class EmailDispatcher {
-  readonly instanceId: string;
-  private readonly pool: pg.Pool;
-  private readonly log: Logger;
+export class EmailDispatcher extends OutboxWorker {
   private readonly batchSize: number;
-  private readonly loops: number;
-  private readonly pollMs: number;
-  private readonly orphanAfterMs: number;
-  private readonly heartbeatMs: number;
-  private readonly stopTimeoutMs: number;
   private readonly retryDelay: (attempt: number) => number;
   private readonly maxConnections: number;
   private readonly socketTimeoutMs: number;
-  private running = false;
-  private loopPromises: Promise<void>[] = [];
-  private wakers: (() => void)[] = [];
-  private listener: pg.PoolClient | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private prunedAt = 0;
   /** Pooled SMTP transports by server and credentials. */
   private readonly transports = new Map<string, Transporter>();
   private readonly metrics: { sent: Counter; failed: Counter; retried: Counter; recovered: Counter };
 
   constructor(opts: EmailDispatcherOptions) {
-    this.pool = opts.pool;
-    this.log = opts.log.child({ component: 'email-dispatcher' });
-    this.instanceId = opts.instanceId ?? `${process.pid}-${randomUUID()}`;
-    this.batchSize = opts.batchSize ?? 50;
-    this.loops = opts.loops ?? 2;
-    this.pollMs = opts.pollMs ?? 1000;
-    this.orphanAfterMs = opts.orphanAfterMs ?? 30_000;
-    this.heartbeatMs = opts.heartbeatMs ?? 5_000;
-    this.stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
-    this.retryDelay = opts.retryDelay ?? ((n) => retryDelayMs(n));
-    this.maxConnections = opts.maxConnections ?? 3;
-    this.socketTimeoutMs = opts.socketTimeoutMs ?? 60_000;
     const registers = opts.registry ? [opts.registry] : [];
-    this.metrics = {
+    const metrics = {
       sent: new Counter({ name: 'memberdesk_email_sent_total', help: 'Email accepted by the SMTP server', registers }),
       failed: new Counter({ name: 'memberdesk_email_failed_total', help: 'Email refused for good (5xx, or retries exhausted)', registers }),
       retried: new Counter({ name: 'memberdesk_email_retried_total', help: 'Email sends that failed transiently and were queued again', registers }),
       recovered: new Counter({ name: 'memberdesk_email_recovered_total', help: 'Email left submitting by a dispatcher that died, queued again', registers }),
     };
-  }
-
-  async start(): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO email_dispatchers (instance_id) VALUES ($1) ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now()`,
-      [this.instanceId],
+    super(
+      { outbox: 'email_outbox', registry: 'email_dispatchers', what: 'email' },
+      { ...opts, log: opts.log.child({ component: 'email-dispatcher' }), loops: opts.loops ?? 2 },
+      metrics.recovered,
     );
-    await this.recoverOrphans();
-    this.running = true;
-    try {
-      this.listener = await this.pool.connect();
-      this.listener.on('notification', () => this.wake());
-      this.listener.on('error', (err) => this.log.warn({ err }, 'LISTEN connection lost; polling only'));
-      await this.listener.query('LISTEN email_outbox');
-    } catch (err) {
-      this.log.warn({ err }, 'could not LISTEN; polling only');
-    }
-    this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    this.heartbeat.unref();
-    for (let i = 0; i < this.loops; i++) this.loopPromises.push(this.loop());
+    this.metrics = metrics;
+    this.batchSize = opts.batchSize ?? 50;
+    this.retryDelay = opts.retryDelay ?? ((n) => retryDelayMs(n));
+    this.maxConnections = opts.maxConnections ?? 3;
+    this.socketTimeoutMs = opts.socketTimeoutMs ?? 60_000;
   }
 
-  wake(): void {
-    const w = this.wakers;
-    this.wakers = [];
-    for (const f of w) f();
+  protected async prune(): Promise<void> {
+    await this.pool.query(`DELETE FROM email_outbox WHERE state IN ('sent', 'failed') AND updated_at < now() - interval '7 days'`);
   }
 
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.wake();
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      Promise.all(this.loopPromises).then(() => true),
-      new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(false), this.stopTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!finished) {
-      this.log.warn({ instanceId: this.instanceId }, 'email sends still outstanding at shutdown; they stay "submitting" and are sent again by the next dispatcher');
-    }
+  protected override async afterLoops(): Promise<void> {
     for (const t of this.transports.values()) t.close();
     this.transports.clear();
-    if (this.listener) {
-      this.listener.removeAllListeners('notification');
-      await this.listener.query('UNLISTEN email_outbox').catch(() => undefined);
-      this.listener.release();
-      this.listener = null;
-    }
-    await this.pool.query('DELETE FROM email_dispatchers WHERE instance_id = $1', [this.instanceId]).catch(() => undefined);
-  }
-
-  private async beat(): Promise<void> {
-    try {
-      await this.pool.query('UPDATE email_dispatchers SET heartbeat_at = now() WHERE instance_id = $1', [this.instanceId]);
-      await this.recoverOrphans();
-      if (Date.now() - this.prunedAt > 3600_000) {
-        this.prunedAt = Date.now();
-        await this.pool.query(`DELETE FROM email_outbox WHERE state IN ('sent', 'failed') AND updated_at < now() - interval '7 days'`);
-      }
-    } catch (err) {
-      if (this.running) this.log.warn({ err }, 'email dispatcher heartbeat failed');
-    }
-  }
-
-  /** Rows `submitting` under a claimer that is gone (no heartbeat row, or a stale one). */
-  async recoverOrphans(): Promise<number> {
-    const { rows } = await this.pool.query<{ message_id: string; claimed_by: string }>(
-      `UPDATE email_outbox o SET state = 'queued', claimed_by = NULL, due_at = now(), updated_at = now()
-        WHERE o.state = 'submitting' AND o.claimed_by IS DISTINCT FROM $1
-          AND NOT EXISTS (SELECT 1 FROM email_dispatchers d
-                           WHERE d.instance_id = o.claimed_by AND d.heartbeat_at > now() - make_interval(secs => $2))
-        RETURNING o.message_id::text, o.claimed_by`,
-      [this.instanceId, this.orphanAfterMs / 1000],
-    );
-    if (rows.length > 0) {
-      this.metrics.recovered.inc(rows.length);
-      this.log.warn({ count: rows.length, from: [...new Set(rows.map((r) => r.claimed_by))] }, 'queued again email left "submitting" by a dispatcher that is gone');
-      await this.pool.query('DELETE FROM email_dispatchers WHERE heartbeat_at < now() - make_interval(secs => $1)', [this.orphanAfterMs / 1000]);
-      this.wake();
-    }
-    return rows.length;
-  }
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, this.pollMs);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakers.push(done);
-    });
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      try {
-        const n = await this.runBatch();
-        if (n === 0 && this.running) await this.idle();
-      } catch (err) {
-        if (!this.running) break;
-        this.log.error({ err }, 'email dispatcher batch failed');
-        await this.idle();
-      }
-    }
   }
 
   /** One batch: claim, load, send concurrently, record. Returns the number claimed. */
