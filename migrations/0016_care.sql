@@ -56,7 +56,7 @@ CREATE INDEX care_sends_member ON care_sends (tenant_id, member_id, id DESC);
 ALTER TABLE care_sends ENABLE ROW LEVEL SECURITY;
 ALTER TABLE care_sends FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON care_sends USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id());
-GRANT SELECT, INSERT, UPDATE ON care_sends TO memberdesk_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON care_sends TO memberdesk_app;
 
 -- Birthdays by month and day (MMDD as an integer): the day's greetings are one index range
 -- instead of a scan of every member. IMMUTABLE is true: it depends only on its argument.

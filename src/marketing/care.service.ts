@@ -200,7 +200,7 @@ export interface RunOptions {
 export interface RuleRunResult {
   kind: CareKind;
   ruleId: string;
-  /** not run: 'before_send_time' | 'done_today' | 'email_not_configured' */
+  /** not run (or stopped): 'before_send_time' | 'done_today' | 'email_not_configured' | 'no_credit' */
   skipped?: string;
   queued: number;
   suppressed: number;
@@ -323,6 +323,8 @@ async function sendBatch(tx: Tx, c: RunCtx, rows: Candidate[], tiers: Map<string
   const claimed = new Map((ins.rows as { id: string; member_id: string; occasion: string }[]).map((r) => [`${r.member_id}|${r.occasion}`, r.id]));
   const kind = CARE_MESSAGE_KIND[rule.kind];
   const out: Sent[] = [];
+  const unspent: string[] = [];
+  let noCredit = false;
   for (const m of rows) {
     const careId = claimed.get(`${m.member_id}|${m.occasion}`);
     if (!careId) continue; // another run greeted this occasion already
@@ -340,6 +342,14 @@ async function sendBatch(tx: Tx, c: RunCtx, rows: Candidate[], tiers: Map<string
           merchant: ctx.sms!.name,
         });
         const r = await sendSms(tx, { tenantId: c.tenantId, to: m.phone, text, kind, memberId: m.member_id, context: ctx.sms, textPath: 'rule.template' }, c.now);
+        if (r.status === 'failed' && r.failReason === 'no_credit') {
+          // Out of credit: this occasion and the rest of the batch stay unspent (their care_sends
+          // rows go), so they are greeted once the merchant tops up; the messaging log keeps the
+          // failed message. The rule stops for this run.
+          unspent.push(careId, ...claimed.values());
+          noCredit = true;
+          break;
+        }
         out.push({ careId, messageId: r.id, status: r.status, failReason: r.failReason });
       } else {
         const r = await sendEmail(tx, { tenantId: c.tenantId, memberId: m.member_id, subject: rule.subject ?? '', body: rule.template, kind, context: ctx.email });
@@ -359,7 +369,8 @@ async function sendBatch(tx: Tx, c: RunCtx, rows: Candidate[], tiers: Map<string
                     ${sql.param(out.map((o) => o.status))}::text[], ${sql.param(out.map((o) => o.failReason))}::text[]) AS u(id, mid, st, fr)
        WHERE s.tenant_id = ${c.tenantId} AND s.id = u.id`);
   }
-  return out;
+  if (unspent.length) await tx.execute(sql`DELETE FROM care_sends WHERE tenant_id = ${c.tenantId} AND id = ANY(${sql.param(unspent)}::bigint[])`);
+  return { out, noCredit };
 }
 
 /** Runs the tenant's enabled rules that are due at `now`. */
@@ -407,7 +418,8 @@ export async function runTenantCare(db: Db, tenantId: string, opts: RunOptions =
         const rows = (await tx.execute(candidateQuery(c, after))).rows as Candidate[];
         if (rows.length === 0) return 0;
         after = rows[rows.length - 1]!.k;
-        const sent = await sendBatch(tx, c, rows, tiers, setup);
+        const { out: sent, noCredit } = await sendBatch(tx, c, rows, tiers, setup);
+        if (noCredit) res.skipped = 'no_credit';
         for (const s of sent) {
           if (s.status === 'queued') res.queued++;
           else if (s.status === 'suppressed') res.suppressed++;
@@ -415,8 +427,9 @@ export async function runTenantCare(db: Db, tenantId: string, opts: RunOptions =
         }
         return rows.length;
       });
-      if (n < batch) break;
+      if (n < batch || res.skipped) break;
     }
+    if (res.skipped) continue; // out of credit: not done, the cursor stays
     await withTenant(db, tenantId, async (tx) => {
       if (day) {
         if (!opts.manual) await tx.execute(sql`UPDATE care_rules SET done_on = ${todayText}::date WHERE tenant_id = ${tenantId} AND id = ${rule.id}::bigint`);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.js';
-import { client } from '../support/http.js';
+import { client, loginAdmin } from '../support/http.js';
 import { eventually, smsTenant, type SmsApp, type SmsTenant } from '../support/sms.js';
 import { startEmailApp } from '../support/email.js';
 import { SmtpSink } from '../peers/smtp.js';
@@ -336,6 +336,30 @@ describe('tenants are isolated', () => {
     const wrongKind = await b.api.post('/api/v1/care/run', { kind: 'inactive' });
     expect(wrongKind.status).toBe(404);
     expect((await b.api.post('/api/v1/care/run', { kind: 'inactive', extra: 1 })).status).toBe(400);
+  });
+});
+
+describe('credit', () => {
+  it('out of credit: the rule stops, the occasions left are greeted after a top-up the same day, none twice', async () => {
+    const price = Number((await owner.query(`SELECT sms_price_fen FROM tenants WHERE slug = 'care-a'`)).rows[0].sms_price_fen);
+    expect(price).toBeGreaterThan(0);
+    const d = await smsTenant(app.baseUrl, 'care-d', '74', 2 * price);
+    const ids = [await member(d, { birthday: '1990-08-08' }), await member(d, { birthday: '1991-08-08' }), await member(d, { birthday: '1992-08-08' })];
+    expect((await putRule(d, 'birthday', { enabled: true, channel: 'sms', template: '生日快乐', sendTime: '09:00' })).status).toBe(200);
+    const now = new Date('2026-08-08T02:00:00Z'); // 10:00 local
+    const [first] = await runTenantCare(database.db, d.id, { now });
+    expect(first).toMatchObject({ queued: 2, skipped: 'no_credit' });
+    expect(await membersSent(d, 'birthday')).toEqual(ids.slice(0, 2));
+    const admin = client(app.baseUrl, await loginAdmin(app.baseUrl));
+    expect((await admin.post('/api/v1/platform/tenants/care-d/sms-credit', { amountFen: 10 * price })).status).toBe(200);
+    const [second] = await runTenantCare(database.db, d.id, { now: new Date('2026-08-08T03:00:00Z') });
+    expect(second).toMatchObject({ queued: 1 });
+    expect(second!.skipped).toBeUndefined();
+    expect(await membersSent(d, 'birthday')).toEqual(ids);
+    expect((await runTenantCare(database.db, d.id, { now, manual: true }))[0]!.queued).toBe(0);
+    const statuses = (await smsTo(ids[2]!)).map((m) => m.status);
+    expect(statuses.filter((x) => x === 'failed')).toHaveLength(1); // the attempt without credit, in the message log
+    expect(statuses.filter((x) => x !== 'failed')).toHaveLength(1);
   });
 });
 
