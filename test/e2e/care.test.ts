@@ -163,6 +163,18 @@ describe('birthday', () => {
     expect(masked.body.items[0].memberName).not.toBe(p1.body.items[0].memberName);
   });
 
+  it('west of UTC: the local date is behind UTC (Los Angeles)', async () => {
+    const w = await smsTenant(app.baseUrl, 'care-w', '75', 100_000);
+    await owner.query(`UPDATE tenants SET timezone = 'America/Los_Angeles' WHERE id = $1`, [w.id]);
+    const local = await member(w, { birthday: '1980-11-22' });
+    const utc = await member(w, { birthday: '1980-11-23' });
+    expect((await putRule(w, 'birthday', { enabled: true, channel: 'sms', template: '生日快乐', sendTime: '20:00' })).status).toBe(200);
+    const [r] = await runTenantCare(database.db, w.id, { now: new Date('2026-11-23T05:00:00Z') }); // 21:00 on 22 Nov in Los Angeles
+    expect(r).toMatchObject({ queued: 1 });
+    expect(await membersSent(w, 'birthday')).toEqual([local]);
+    expect(await smsTo(utc)).toEqual([]);
+  });
+
   it('fires once per occasion across two concurrent runs; a rule switched off sends nothing', async () => {
     const ids = await Promise.all(Array.from({ length: 12 }, () => member(a, { birthday: '1991-06-15' })));
     expect((await putRule(a, 'birthday', { enabled: true, channel: 'sms', template: '{name}，生日快乐！', sendTime: '08:00' })).status).toBe(200);
