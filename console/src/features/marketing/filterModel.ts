@@ -4,7 +4,7 @@
  * Serialising also records the JSON path of every row and group, so the API's 400 errors
  * (`body.filter.all.2.value`) land on the row they are about. Pure: no React, no I/O.
  */
-import type { AttributeDef, AttributeType } from '../../app/api/types';
+import type { AttributeDef, AttributeType } from '../../app/api/types.js';
 
 export type Op = 'eq' | 'ne' | 'in' | 'nin' | 'gt' | 'gte' | 'lt' | 'lte' | 'between' | 'contains' | 'exists';
 
@@ -229,6 +229,10 @@ export function countConditions(n: FilterNode): number {
   return n.type === 'cond' ? 1 : n.items.reduce((s, c) => s + countConditions(c), 0);
 }
 
-export function depth(n: FilterNode): number {
-  return n.type === 'cond' ? 1 : 1 + Math.max(0, ...n.items.map(depth));
+/** How deep the node's JSON nests (the API allows 8): a `not` group is two levels, `{not: {all: …}}`. */
+export function jsonDepth(n: FilterNode): number {
+  return n.type === 'cond' ? 1 : (n.kind === 'not' ? 2 : 1) + Math.max(0, ...n.items.map(jsonDepth));
 }
+
+/** The API's limit on nesting (src/marketing/filter.rules.ts MAX_DEPTH). */
+export const MAX_JSON_DEPTH = 8;

@@ -8,6 +8,7 @@ import { useIsMobile } from '../../../ui/useIsMobile';
 import {
   emptyValue,
   fieldSpec,
+  MAX_JSON_DEPTH,
   MEMBER_FIELD_NAMES,
   newCondition,
   newGroup,
@@ -36,7 +37,6 @@ interface BuilderContext {
 const Ctx = createContext<BuilderContext | null>(null);
 const useCtx = () => useContext(Ctx)!;
 
-const MAX_DEPTH = 8;
 
 /** Rows and groups numbered in reading order (conditions 1, 2, …; groups 1, 2, …): their labels. */
 function numberNodes(root: GroupNode): Map<string, number> {
@@ -89,7 +89,7 @@ export function ConditionBuilder(props: {
   };
   return (
     <Ctx.Provider value={ctx}>
-      <Group node={root} depth={1} />
+      <Group node={root} depth={1} level={1} />
     </Ctx.Provider>
   );
 }
@@ -118,7 +118,8 @@ function ErrorLines({ items }: { items?: { part: string; message: string }[] }) 
   );
 }
 
-function Group({ node, depth }: { node: GroupNode; depth: number }) {
+/** `depth`: groups from the root (1); `level`: how deep this group's JSON object sits (a `not` adds two). */
+function Group({ node, depth, level }: { node: GroupNode; depth: number; level: number }) {
   const { t } = useTranslation();
   const ctx = useCtx();
   const mobile = useIsMobile();
@@ -128,6 +129,7 @@ function Group({ node, depth }: { node: GroupNode; depth: number }) {
   const set = (patch: Partial<GroupNode>) => ctx.onChange(node.id, { ...node, ...patch });
   const firstField = 'tier';
   const kinds: GroupKind[] = ['all', 'any', 'not'];
+  const childLevel = level + (node.kind === 'not' ? 2 : 1);
   return (
     <section
       aria-label={label}
@@ -153,7 +155,7 @@ function Group({ node, depth }: { node: GroupNode; depth: number }) {
           <Button size="small" icon={<PlusOutlined />} disabled={ctx.disabled} onClick={() => set({ items: [...node.items, newCondition(firstField, ctx.defs)] })}>
             {isRoot ? t('marketing.builder.addCondition') : `${t('marketing.builder.addCondition')} (${label})`}
           </Button>
-          {depth < MAX_DEPTH ? (
+          {childLevel + 1 <= MAX_JSON_DEPTH ? (
             <Button size="small" icon={<SubnodeOutlined />} disabled={ctx.disabled} onClick={() => set({ items: [...node.items, newGroup('any', [newCondition(firstField, ctx.defs)])] })}>
               {isRoot ? t('marketing.builder.addGroup') : `${t('marketing.builder.addGroup')} (${label})`}
             </Button>
@@ -168,7 +170,7 @@ function Group({ node, depth }: { node: GroupNode; depth: number }) {
         <Typography.Text type="secondary">{t(node.kind === 'any' ? 'marketing.builder.emptyAny' : node.kind === 'not' ? 'marketing.builder.emptyNot' : 'marketing.builder.emptyAll')}</Typography.Text>
       ) : null}
       <Flex vertical gap={8} style={{ paddingInlineStart: mobile ? 4 : 12 }}>
-        {node.items.map((c) => (c.type === 'group' ? <Group key={c.id} node={c} depth={depth + 1} /> : <Row key={c.id} node={c} />))}
+        {node.items.map((c) => (c.type === 'group' ? <Group key={c.id} node={c} depth={depth + 1} level={childLevel} /> : <Row key={c.id} node={c} />))}
       </Flex>
     </section>
   );
@@ -202,7 +204,7 @@ function Row({ node }: { node: CondNode }) {
           status={hasError('field') ? 'error' : undefined}
           disabled={ctx.disabled}
           showSearch={{ optionFilterProp: 'label' }}
-          style={{ width: full ?? 180 }}
+          style={{ width: full ?? 160 }}
           options={fieldOptions}
           virtual={false}
           onChange={(field: string) => ctx.onChange(node.id, { ...newCondition(field, ctx.defs), id: node.id })}
@@ -212,7 +214,7 @@ function Row({ node }: { node: CondNode }) {
           value={node.op}
           status={hasError('op') ? 'error' : undefined}
           disabled={ctx.disabled}
-          style={{ width: full ?? 130 }}
+          style={{ width: full ?? 120 }}
           virtual={false}
           options={(spec?.ops ?? []).map((o) => ({ value: o, label: t(`marketing.ops.${o}`) }))}
           onChange={(op) => {
@@ -221,7 +223,7 @@ function Row({ node }: { node: CondNode }) {
           }}
         />
         {spec ? (
-          <div style={{ flex: mobile ? undefined : '1 1 200px', width: full, minWidth: 0 }}>
+          <div style={{ flex: mobile ? undefined : '1 1 180px', width: full, minWidth: 0 }}>
             <ValueInput spec={spec} op={node.op} value={node.value} label={`${label} ${t('marketing.builder.value')}`} error={hasError('value')} onChange={(value) => set({ value })} />
           </div>
         ) : null}
