@@ -44,6 +44,10 @@ export interface FanoutOptions {
   pollingIntervalSeconds: number;
   /** Wait this long between batches (spreads a campaign's load; 0 = none). */
   pauseBetweenBatchesMs: number;
+  /** A run's job counts as dead (its process crashed) after this long; pg-boss then retries it. */
+  expireSeconds: number;
+  /** How often this process runs pg-boss maintenance (which expires dead jobs). */
+  maintenanceSeconds: number;
 }
 
 export interface CampaignRuntime {
@@ -61,9 +65,14 @@ type Payload = { tenantId: string; campaignId: string };
 
 export function createCampaignRuntime(deps: { database: Database; log: Logger; options?: Partial<FanoutOptions> }): CampaignRuntime {
   const { database, log } = deps;
-  const opts: FanoutOptions = { batchSize: 500, runMs: 60_000, work: true, pollingIntervalSeconds: 1, pauseBetweenBatchesMs: 0, ...deps.options };
+  const opts: FanoutOptions = { batchSize: 500, runMs: 60_000, work: true, pollingIntervalSeconds: 1, pauseBetweenBatchesMs: 0, expireSeconds: 180, maintenanceSeconds: 60, ...deps.options };
   let boss: PgBoss | null = null;
   let stopping = false;
+  // wakes the pauses between batches when the runtime stops
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
 
   async function enqueue(tenantId: string, campaignId: string, startAfter?: Date | null) {
     if (!boss) throw new Error('campaign runtime not started');
@@ -71,7 +80,7 @@ export function createCampaignRuntime(deps: { database: Database; log: Logger; o
       ...(startAfter ? { startAfter } : {}),
       retryLimit: 1000,
       retryDelay: 1,
-      expireInSeconds: Math.ceil(opts.runMs / 1000) * 3,
+      expireInSeconds: Math.max(opts.expireSeconds, 1),
     });
   }
 
@@ -84,7 +93,11 @@ export function createCampaignRuntime(deps: { database: Database; log: Logger; o
       const r = await withTenant(database.db, tenantId, (tx) => sendBatch(tx, tenantId, campaignId, opts.batchSize));
       if (r === 'done' || r === 'paused' || r === 'not_sending' || r === 'busy') return r;
       if (Date.now() - began > opts.runMs) return 'continued';
-      if (opts.pauseBetweenBatchesMs > 0) await new Promise((r) => setTimeout(r, opts.pauseBetweenBatchesMs));
+      if (opts.pauseBetweenBatchesMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([stopped, new Promise((r) => (timer = setTimeout(r, opts.pauseBetweenBatchesMs)))]);
+        clearTimeout(timer);
+      }
     }
   }
 
@@ -92,7 +105,7 @@ export function createCampaignRuntime(deps: { database: Database; log: Logger; o
     enqueue,
     run,
     async start() {
-      boss = new PgBoss({ connectionString: database.ownerUrl, schema: 'pgboss', max: 2, application_name: 'memberdesk-campaigns', supervise: opts.work, schedule: false });
+      boss = new PgBoss({ connectionString: database.ownerUrl, schema: 'pgboss', max: 2, application_name: 'memberdesk-campaigns', supervise: opts.work, schedule: false, maintenanceIntervalSeconds: opts.maintenanceSeconds });
       boss.on('error', (err) => {
         if (stopping && (err as { code?: string }).code === '57P01') return;
         log.error({ err }, 'campaigns: pg-boss error');
@@ -113,6 +126,7 @@ export function createCampaignRuntime(deps: { database: Database; log: Logger; o
     },
     async stop() {
       stopping = true;
+      wake();
       await boss?.stop({ graceful: true, wait: true, timeout: 20_000 });
       boss = null;
     },

@@ -86,6 +86,28 @@ describe('restart in the middle of a campaign', () => {
     await b.close();
   }, 90_000);
 
+  it('a process that stops working mid-campaign (hung or crashed, its job still active) is taken over once its job expires', async () => {
+    // A sends one batch, then hangs (an hour between batches) with its pg-boss job active and no
+    // transaction open — like a process that died; its job expires after 2 s
+    const a = await startCampaignApp(database, { smsGateway: gateway, campaignFanout: { batchSize: 10, pauseBetweenBatchesMs: 3_600_000, expireSeconds: 2 } });
+    apps.push(a);
+    const t = await setUp(a, 'restart-c', '83', '830', 120);
+    const s = await t.api.post(`/api/v1/campaigns/${t.campaignId}/send`);
+    expect(s.status).toBe(202);
+    await eventually(async () => ((await recipientStates(t.campaignId)).sent ?? 0) >= 10 || null, 'first batch', 20_000);
+    expect(await recipientStates(t.campaignId)).toEqual({ sent: 10, pending: 110 });
+    // B runs pg-boss maintenance every second: the expired job is retried there
+    const b = await startCampaignApp(database, { smsGateway: gateway, campaignFanout: { batchSize: 25, maintenanceSeconds: 1 } });
+    apps.push(b);
+    await eventually(async () => (await owner.query(`SELECT status FROM campaigns WHERE id = $1`, [t.campaignId])).rows[0].status === 'done' || null, 'done by B', 60_000);
+    expect(await recipientStates(t.campaignId)).toEqual({ sent: 120 });
+    await exactlyOnce(t.tenant.id, t.campaignId, 120);
+    // A comes back to its senses only to stop: it sends nothing more
+    await a.close();
+    await b.close();
+    await exactlyOnce(t.tenant.id, t.campaignId, 120);
+  }, 90_000);
+
   it('a batch that fails after queuing its messages is rolled back and retried: none twice, none lost', async () => {
     // the third batch's final write fails (like a crash or a lost connection before COMMIT):
     // its sendSms calls already wrote their messages and outbox rows in the transaction
