@@ -23,6 +23,7 @@ const complaints: string[] = [];
 const shot = screenshotter('marketing');
 const ids: Record<string, string> = {};
 let segmentId = '';
+let storeId = '';
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 });
@@ -52,13 +53,15 @@ async function apiCount(filter: unknown): Promise<number> {
   return res.body.count as number;
 }
 
-async function member(label: string, o: { month: number; gold: boolean; spendFen: number; tags?: string[]; email?: string }) {
+async function member(label: string, o: { month: number; gold: boolean; spendFen: number; tags?: string[]; email?: string; color?: string; storeId?: string }) {
   const res = await owner.post('/api/v1/members', {
     phone: `139000000${String(Object.keys(ids).length + 10)}`,
     name: label,
     birthday: `1990-${String(o.month).padStart(2, '0')}-10`,
     tags: o.tags,
     email: o.email,
+    attributes: o.color ? { color: o.color } : undefined,
+    storeId: o.storeId,
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   ids[label] = res.body.id;
@@ -79,10 +82,13 @@ beforeAll(async () => {
       ])
     ).status,
   ).toBe(200);
+  const rootNode = (await owner.get('/api/v1/org/nodes')).body.items[0].id;
+  storeId = (await owner.post('/api/v1/org/nodes', { parentId: rootNode, kind: 'store', name: '南京西路店' })).body.id;
+  expect((await owner.post('/api/v1/members/attributes', { key: 'color', label: '喜欢的颜色', type: 'single', options: ['red', 'blue'] })).status).toBe(201);
   // in: 安 (150 yuan, vip), 恩 (300 yuan, wine); out: 贝 (50 yuan), 曹 (silver), 丁 (other month), 范 (no tag)
-  await member('安', { month: thisMonth, gold: true, spendFen: 15_000, tags: ['vip'], email: 'an@example.com' });
-  await member('恩', { month: thisMonth, gold: true, spendFen: 30_000, tags: ['wine'] });
-  await member('贝', { month: thisMonth, gold: true, spendFen: 5_000, tags: ['vip'] });
+  await member('安', { month: thisMonth, gold: true, spendFen: 15_000, tags: ['vip'], email: 'an@example.com', color: 'red', storeId });
+  await member('恩', { month: thisMonth, gold: true, spendFen: 30_000, tags: ['wine'], color: 'red' });
+  await member('贝', { month: thisMonth, gold: true, spendFen: 5_000, tags: ['vip'], color: 'blue', storeId });
   await member('曹', { month: thisMonth, gold: false, spendFen: 20_000, tags: ['vip'] });
   await member('丁', { month: otherMonth, gold: true, spendFen: 20_000, tags: ['vip'] });
   await member('范', { month: thisMonth, gold: true, spendFen: 12_000 });
@@ -190,6 +196,30 @@ describe('marketing pages', () => {
     expect(s.name).toBe('本月生日金卡 200');
     expect(s.filter).toEqual(built(20_000));
     expect((await owner.get(`/api/v1/segments/${segmentId}/count`)).body.count).toBe(1);
+    expect(complaints).toEqual([]);
+  });
+
+  it('an attribute and a store: the value inputs come from the merchant’s definitions and stores; a not-group', async () => {
+    await openFromMenu(page, '营销', '客户细分', '客户细分');
+    await button(page, '新建细分').click();
+    await page.getByRole('heading', { name: '新建客户细分', exact: true }).waitFor();
+    const root = page.getByTestId('filter-root');
+    await button(page, '添加条件').click();
+    await choose(page, root, '条件 1 字段', '喜欢的颜色');
+    await choose(page, root, '条件 1 值', 'red');
+    await poll(async () => squash(await page.getByTestId('live-count').innerText())).toContain('符合条件：2 人');
+    await button(page, '添加条件组').click();
+    const group = page.getByRole('region', { name: '条件组 1' });
+    await choose(page, group, '条件组 1 匹配方式', '不满足');
+    await choose(page, group, '条件 2 字段', '所属门店');
+    await choose(page, group, '条件 2 值', '南京西路店');
+    const filter = { all: [{ field: 'attributes.color', op: 'eq', value: 'red' }, { not: { all: [{ field: 'storeId', op: 'eq', value: storeId }] } }] };
+    expect(await apiCount(filter)).toBe(1);
+    await poll(async () => squash(await page.getByTestId('live-count').innerText())).toContain('符合条件：1 人');
+    await poll(async () => squash(await page.getByTestId('preview-sample').innerText())).toContain('恩');
+    await shot(page, 'attribute-store-not', true);
+    // leaving without saving stores nothing
+    expect((await owner.get('/api/v1/segments')).body.items).toHaveLength(1);
     expect(complaints).toEqual([]);
   });
 
