@@ -322,4 +322,31 @@ describe('marketing pages', () => {
     await shot(page, 'english-email-settings', true);
     expect(complaints).toEqual([]);
   });
+
+  it('a clerk (sms.read, no campaigns.manage, no sms.settings) sees only the email log under 营销; the other pages answer 403', async () => {
+    const roles = (await owner.get('/api/v1/roles')).body.items;
+    const hq = (await owner.get('/api/v1/org/nodes')).body.items[0].id;
+    const res = await owner.post('/api/v1/operators', { username: 'mktclerk', password: 'clerk-pass-2024', name: '店员', roleId: roles.find((r: any) => r.code === 'clerk').id, orgNodeId: hq });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const clerk = await newPage(browser, server.baseUrl);
+    watch(clerk.page, complaints);
+    try {
+      const p = clerk.page;
+      await login(p, 'mkt-one', 'mktclerk', 'clerk-pass-2024');
+      await openFromMenu(p, '营销', '邮件记录', '邮件记录');
+      expect(await menuItem(p, '客户细分').count()).toBe(0);
+      expect(await menuItem(p, '邮件设置').count()).toBe(0);
+      await poll(async () => squash(await p.getByTestId('email-messages').innerText())).toContain('生日快乐');
+      // clerks have no members.pii: the address is masked
+      expect(squash(await p.getByTestId('email-messages').innerText())).not.toContain('an@example.com');
+      for (const path of ['/marketing/segments', '/marketing/segments/new', '/email/settings']) {
+        await p.goto(path);
+        await p.getByText('无权访问').first().waitFor();
+      }
+      await shot(p, 'clerk');
+    } finally {
+      await clerk.context.close();
+    }
+    expect(complaints).toEqual([]);
+  });
 });
