@@ -168,7 +168,14 @@ describe('a campaign to a 200-member segment', () => {
     expect((await b.api.post(`/api/v1/campaigns/${campaignId}/send`)).status).toBe(404);
     expect((await b.api.post(`/api/v1/campaigns/${campaignId}/pause`)).status).toBe(404);
     expect((await b.api.get(`/api/v1/campaigns/${campaignId}/results`)).status).toBe(404);
+    expect((await b.api.post(`/api/v1/campaigns/${campaignId}/preview`, {})).status).toBe(404);
+    expect((await b.api.post(`/api/v1/campaigns/${campaignId}/resume`)).status).toBe(404);
     expect((await b.api.get('/api/v1/campaigns')).body.items).toEqual([]);
+    // B cannot preview its own campaign with A's member either
+    const own = await b.api.post('/api/v1/campaigns', { name: 'b0', channel: 'sms', filter: TAG, template: '{name}', marketing: false });
+    expect((await b.api.post(`/api/v1/campaigns/${own.body.id}/preview`, { memberId: ids[3] })).status).toBe(404);
+    // B's frequency-cap settings are its own
+    expect((await b.api.get('/api/v1/campaigns/settings')).body.frequencyCap).toEqual({ messages: 4, days: 30 });
     // B's campaign over the same filter sees none of A's members
     const r = await b.api.post('/api/v1/campaigns', { name: 'b', channel: 'sms', filter: TAG, template: 'hi', marketing: true });
     expect(r.status).toBe(201);
