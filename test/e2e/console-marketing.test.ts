@@ -237,7 +237,7 @@ describe('marketing pages', () => {
     await button(page, '保存邮件设置').click();
     await page.getByText('邮件设置已保存').waitFor();
     const settings = (await owner.get('/api/v1/email/settings')).body;
-    expect(settings).toMatchObject({ fromName: '茶馆', fromAddress: 'news@tea.example.com', replyTo: 'help@tea.example.com', smtp: { host: 'smtp.example.com', port: 587, user: 'mailer', passwordSet: true } });
+    expect(settings).toMatchObject({ fromName: '茶馆', fromAddress: 'news@tea.example.com', replyTo: 'help@tea.example.com', smtp: { host: 'smtp.example.com', port: 587, secure: false, user: 'mailer', passwordSet: true } });
     expect(JSON.stringify(settings)).not.toContain('s3cret');
 
     await page.reload();

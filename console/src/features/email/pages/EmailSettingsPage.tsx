@@ -86,7 +86,15 @@ export function EmailSettingsPage() {
       <PageHeader title={t('email.settings.title')} subtitle={t('email.settings.subtitle')} />
       <Effective s={s} />
       {errors.alert}
-      <Form<Values> form={form} layout="vertical" onFinish={(v) => void submit(v)} disabled={!editable} initialValues={toValues(s)} data-testid="email-settings" style={{ maxWidth: 640 }}>
+      <Form<Values>
+        form={form}
+        layout="vertical"
+        onFinish={(v) => void submit(v)}
+        // port 465 speaks TLS from the start, the others (587, 25) upgrade with STARTTLS: follow the port, the switch can still override
+        onValuesChange={(changed: Partial<Values>) => {
+          const port = changed.smtp?.port;
+          if (typeof port === 'number') form.setFieldValue(['smtp', 'secure'], port === 465);
+        }} disabled={!editable} initialValues={toValues(s)} data-testid="email-settings" style={{ maxWidth: 640 }}>
         <Card size="small" title={t('email.settings.sender')} style={{ marginBottom: 16 }}>
           <Form.Item name="fromName" label={t('email.settings.fromName')} extra={t('email.settings.fromNameHelp')}>
             <Input maxLength={100} />
