@@ -116,7 +116,19 @@ export function createCampaignRuntime(deps: { database: Database; log: Logger; o
       await boss.work<Payload>(FANOUT_QUEUE, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds }, async (jobs) => {
         for (const job of jobs) {
           const { tenantId, campaignId } = job.data;
-          const outcome = await run(tenantId, campaignId);
+          let outcome: RunOutcome;
+          try {
+            outcome = await run(tenantId, campaignId);
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err; // transient (database): pg-boss retries
+            // the campaign itself cannot go on (e.g. its filter names an attribute deleted
+            // since): pause it, so it is not retried every second; resume after fixing it
+            log.error({ err, campaignId, tenantId }, 'campaign paused: it cannot be sent as it is');
+            await withTenant(database.db, tenantId, (tx) =>
+              tx.execute(sql`UPDATE campaigns SET status = 'paused', updated_at = now() WHERE tenant_id = ${tenantId}::bigint AND id = ${campaignId}::bigint AND status IN ('sending', 'scheduled')`),
+            );
+            continue;
+          }
           log.info({ campaignId, tenantId, outcome }, 'campaign run');
           if (outcome === 'continued') await enqueue(tenantId, campaignId);
           // interrupted by a graceful stop: fail the job so pg-boss retries it elsewhere or later

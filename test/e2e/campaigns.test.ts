@@ -336,6 +336,24 @@ describe('scheduled run, credit running out, quiet hours', () => {
   });
 });
 
+describe('a campaign that cannot be sent any more', () => {
+  it('is paused (not retried forever) when its filter went stale before its scheduled run', async () => {
+    const m = await merchant('camp-st', '69', 10_000);
+    expect((await m.api.post('/api/v1/members/attributes', { key: 'club', label: 'Club', type: 'text' })).status).toBe(201);
+    await seedMembers(owner, m.tenant.id, 2, { prefix: '690', tag: 'promo' });
+    const filter = { all: [{ field: 'attributes.club', op: 'exists', value: true }] };
+    const r = await m.api.post('/api/v1/campaigns', { name: 'st', channel: 'sms', filter, template: 'x', marketing: true, scheduleAt: new Date(Date.now() + 2_000).toISOString() });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect((await m.api.post(`/api/v1/campaigns/${r.body.id}/send`)).status).toBe(202);
+    expect((await m.api.del('/api/v1/members/attributes/club')).status).toBe(204);
+    const c = await eventually(async () => {
+      const g = (await m.api.get(`/api/v1/campaigns/${r.body.id}`)).body;
+      return g.status === 'paused' ? g : null;
+    }, 'paused', 15_000);
+    expect(c.stats.recipients).toBe(0);
+  });
+});
+
 describe('bad input', () => {
   it('400 problem+json for unknown variables, past schedules, unknown fields, wrong template shapes; nothing stored', async () => {
     const m = await merchant('camp-bad', '78', 1_000);
