@@ -320,6 +320,15 @@ describe('marketing pages', () => {
     await openFromMenu(page, 'Marketing', 'Email settings', 'Email settings');
     await page.getByText('Set', { exact: true }).waitFor();
     await shot(page, 'english-email-settings', true);
+    // deleting from the list asks first
+    await openFromMenu(page, 'Marketing', 'Segments', 'Segments');
+    const row = page.getByRole('row').filter({ hasText: '本月生日金卡 200' });
+    await button(row, 'Delete').click();
+    await page.getByText('Delete the segment “本月生日金卡 200”?').waitFor();
+    await button(page.locator('.ant-popover'), 'OK').click();
+    await page.getByText('No segments yet').waitFor();
+    expect((await owner.get('/api/v1/segments')).body.items).toEqual([]);
+    expect((await owner.get(`/api/v1/segments/${segmentId}`)).status).toBe(404);
     expect(complaints).toEqual([]);
   });
 

@@ -71,12 +71,13 @@ export function useDeleteSegment() {
 }
 
 // What the condition builder offers (the same keys the member and loyalty pages read).
-export function useTierOptions() {
-  return useQuery({ queryKey: qk.loyalty.tiers(), queryFn: () => http.get<TierOption[]>('/loyalty/tiers') });
+// (tiers, attributes and tags need members.read: without it the rows take typed codes and keys)
+export function useTierOptions(enabled: boolean) {
+  return useQuery({ queryKey: qk.loyalty.tiers(), queryFn: () => http.get<TierOption[]>('/loyalty/tiers'), enabled });
 }
 
-export function useAttributeDefs() {
-  return useQuery({ queryKey: qk.members.attributes(), queryFn: async () => (await http.get<Page<AttributeDef>>('/members/attributes')).items });
+export function useAttributeDefs(enabled: boolean) {
+  return useQuery({ queryKey: qk.members.attributes(), queryFn: async () => (await http.get<Page<AttributeDef>>('/members/attributes')).items, enabled });
 }
 
 export function useTagOptions(enabled: boolean) {

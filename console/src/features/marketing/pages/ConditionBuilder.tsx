@@ -260,10 +260,11 @@ function useKindOptions(spec: FieldSpec): Option[] | null {
       return (['male', 'female', 'other'] as const).map((g) => ({ value: g, label: t(`members.genders.${g}`) }));
     case 'status':
       return (['active', 'frozen', 'cancelled'] as const).map((s) => ({ value: s, label: t(`members.statuses.${s}`) }));
+    // without the lists (no permission to read them) the code or id is typed
     case 'tier':
-      return ctx.tiers;
+      return ctx.tiers.length ? ctx.tiers : null;
     case 'store':
-      return ctx.stores;
+      return ctx.stores.length ? ctx.stores : null;
     case 'month':
       return Array.from({ length: 12 }, (_, i) => ({ value: i + 1, label: i + 1 === month ? t('marketing.builder.thisMonth', { n: i + 1 }) : t('marketing.builder.month', { n: i + 1 }) }));
     case 'option':

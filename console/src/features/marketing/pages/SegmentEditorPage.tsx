@@ -24,10 +24,12 @@ const problemErrors = (err: unknown): FieldErrors | null => (isApiError(err) && 
 export function SegmentEditorPage() {
   const { id: param } = useParams();
   const id = param && param !== 'new' ? param : null;
+  const me = useSession();
   const segment = useSegment(id);
-  const defs = useAttributeDefs();
+  const defs = useAttributeDefs(can(me, 'members.read'));
   if (segment.error) return <ErrorResult error={segment.error} onRetry={() => void segment.refetch()} />;
-  if ((id && segment.isPending) || defs.isPending) return <Loading />;
+  // the attribute definitions first: a saved filter's attribute rows need their types
+  if ((id && segment.isPending) || (defs.isPending && defs.fetchStatus !== 'idle')) return <Loading />;
   return <Editor key={id ?? 'new'} id={id} name={segment.data?.name ?? ''} filter={segment.data?.filter ?? { all: [] }} />;
 }
 
@@ -36,8 +38,8 @@ function Editor(props: { id: string | null; name: string; filter: unknown }) {
   const { message } = App.useApp();
   const navigate = useNavigate();
   const me = useSession();
-  const defs = useAttributeDefs().data ?? [];
-  const tiers = useTierOptions();
+  const defs = useAttributeDefs(can(me, 'members.read')).data ?? [];
+  const tiers = useTierOptions(can(me, 'members.read'));
   const stores = useStores();
   const tags = useTagOptions(can(me, 'members.read'));
   const save = useSaveSegment();
