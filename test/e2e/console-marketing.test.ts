@@ -218,7 +218,15 @@ describe('marketing pages', () => {
     await poll(async () => squash(await page.getByTestId('live-count').innerText())).toContain('符合条件：1 人');
     await poll(async () => squash(await page.getByTestId('preview-sample').innerText())).toContain('恩');
     await shot(page, 'attribute-store-not', true);
-    // leaving without saving stores nothing
+    // leaving with unsaved changes asks first; staying keeps the work, leaving stores nothing
+    await menuItem(page, '邮件记录').click();
+    await page.getByText('细分的修改还没有保存，离开后将丢失。').waitFor();
+    await button(page.getByRole('dialog'), '留下').click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    expect(await page.getByRole('heading', { name: '新建客户细分', exact: true }).count()).toBe(1);
+    await menuItem(page, '邮件记录').click();
+    await button(page.getByRole('dialog'), '离开').click();
+    await page.getByRole('heading', { name: '邮件记录', exact: true }).waitFor();
     expect((await owner.get('/api/v1/segments')).body.items).toHaveLength(1);
     expect(complaints).toEqual([]);
   });

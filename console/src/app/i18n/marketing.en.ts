@@ -32,6 +32,10 @@ const marketing = {
     unsaved: 'Unsaved',
     save: 'Save segment',
     saved: 'Segment “{{name}}” saved',
+    leaveTitle: 'Leave this page?',
+    leaveText: 'The changes to this segment are not saved and will be lost.',
+    leave: 'Leave',
+    stay: 'Stay',
     deleted: 'Segment deleted',
   },
   builder: {

@@ -32,6 +32,10 @@ const marketing = {
     unsaved: '未保存',
     save: '保存细分',
     saved: '已保存细分“{{name}}”',
+    leaveTitle: '离开此页？',
+    leaveText: '细分的修改还没有保存，离开后将丢失。',
+    leave: '离开',
+    stay: '留下',
     deleted: '已删除细分',
   },
   builder: {

@@ -1,8 +1,8 @@
 import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Col, Flex, Form, Input, List, Row, Spin, Statistic, Tag, Typography } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Link, useBlocker, useNavigate, useParams } from 'react-router-dom';
 import { isApiError } from '../../../app/api/client';
 import { can, useSession } from '../../../app/auth/session';
 import { useStores } from '../../org';
@@ -35,7 +35,7 @@ export function SegmentEditorPage() {
 
 function Editor(props: { id: string | null; name: string; filter: unknown }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const navigate = useNavigate();
   const me = useSession();
   const defs = useAttributeDefs(can(me, 'members.read')).data ?? [];
@@ -70,6 +70,31 @@ function Editor(props: { id: string | null; name: string; filter: unknown }) {
     setFormError(null);
   }, [json]);
 
+  // leaving with unsaved changes asks first (a ref: the save's own navigation must pass)
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirtyRef.current && currentLocation.pathname !== nextLocation.pathname);
+  const blockerRef = useRef(blocker);
+  blockerRef.current = blocker;
+  useEffect(() => {
+    if (blocker.state !== 'blocked') return;
+    const answer = (leave: boolean) => {
+      const b = blockerRef.current;
+      if (b.state !== 'blocked') return;
+      if (leave) b.proceed();
+      else b.reset();
+    };
+    modal.confirm({
+      title: t('marketing.editor.leaveTitle'),
+      content: t('marketing.editor.leaveText'),
+      okText: t('marketing.editor.leave'),
+      cancelText: t('marketing.editor.stay'),
+      okButtonProps: { danger: true },
+      onOk: () => answer(true),
+      onCancel: () => answer(false),
+    });
+  }, [blocker.state, modal, t]);
+
   const submit = async () => {
     setNameError(null);
     setFormError(null);
@@ -82,6 +107,7 @@ function Editor(props: { id: string | null; name: string; filter: unknown }) {
       setSaveErrors(null);
       setSavedJson(JSON.stringify({ name: s.name, filter: toFilter(fromFilter(s.filter, defs), defs).filter }));
       message.success(t('marketing.editor.saved', { name: s.name }));
+      dirtyRef.current = false;
       if (!props.id) navigate(`/marketing/segments/${s.id}`, { replace: true });
     } catch (err) {
       const list = problemErrors(err) ?? (isApiError(err) && err.problem.errors?.length ? err.problem.errors : null);
@@ -118,6 +144,7 @@ function Editor(props: { id: string | null; name: string; filter: unknown }) {
                 title={t('marketing.segments.deleteConfirm', { name: props.name })}
                 onConfirm={async () => {
                   await del.mutateAsync(props.id!);
+                  dirtyRef.current = false;
                   message.success(t('marketing.editor.deleted'));
                   navigate('/marketing/segments', { replace: true });
                 }}
