@@ -160,10 +160,10 @@ describe('compileFilter', () => {
     expect(q90.params).toContainEqual(new Date('2026-03-17T16:00:00.000Z')); // 2026-03-18 local, 89 days before the 15th of June
   });
 
-  it('turns existence questions into EXISTS (semi / anti joins), sums into a sub-select', () => {
+  it('turns existence questions into EXISTS (semi / anti joins), "inactive" into one max() probe, sums into a sub-select', () => {
     const sqlOf = (f: unknown) => dialect.sqlToQuery(compileFilter(okNode(f), ctx)).sql;
     expect(sqlOf({ field: 'visits', op: 'gte', value: 1, days: 30 })).toMatch(/^EXISTS \(SELECT 1 FROM loyalty_transactions p/);
-    expect(sqlOf({ field: 'lastVisitDaysAgo', op: 'gte', value: 60 })).toMatch(/EXISTS .* AND NOT EXISTS/);
+    expect(sqlOf({ field: 'lastVisitDaysAgo', op: 'gte', value: 60 })).toMatch(/^coalesce\(\(SELECT max\(p\.occurred_at\) FROM loyalty_transactions p .*\) < \$\d+::timestamptz, false\)$/);
     expect(sqlOf({ field: 'spendFen', op: 'gte', value: 100, days: 90 })).toMatch(/\(SELECT coalesce\(sum\(p\.payable_fen\), 0\) FROM loyalty_transactions p/);
   });
 });

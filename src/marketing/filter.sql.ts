@@ -148,8 +148,11 @@ export function compileFilter(node: FilterNode, ctx: CompileContext): SQL {
   const everVisited = sql`EXISTS (SELECT 1 FROM ${PURCHASES})`;
   /** lastVisitDaysAgo ≤ k: a purchase on or after the local day k days ago. */
   const atMost = (k: number) => (k < 0 ? FALSE : visitedSince(k));
-  /** lastVisitDaysAgo ≥ k: a purchase, and none on or after the local day k − 1 days ago. */
-  const atLeast = (k: number) => (k <= 0 ? everVisited : sql`(${everVisited} AND NOT ${visitedSince(k - 1)})`);
+  /** lastVisitDaysAgo ≥ k: a purchase, and none on or after the local day k − 1 days ago — as
+   * "the last purchase is before that day": one backward probe of the (member, time) index
+   * instead of two (never-bought members: NULL, made false). */
+  const atLeast = (k: number) =>
+    k <= 0 ? everVisited : sql`coalesce((SELECT max(p.occurred_at) FROM ${PURCHASES}) < ${dayStart(k - 1)}::timestamptz, false)`;
 
   function lastVisit(op: Op, value: Scalar | Scalar[]): SQL {
     const v = value as number;
