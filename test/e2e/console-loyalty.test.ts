@@ -312,7 +312,7 @@ describe('loyalty pages', () => {
       await menuItem(p, '消费与积分').click();
       await menuItem(p, '收银').waitFor();
       const items = (await p.getByRole('menuitem').allInnerTexts()).map((x) => x.trim());
-      expect(items).toEqual(['首页', '会员', '消费与积分', '收银', '消费记录', '积分到期', '短信', '组织架构']);
+      expect(items).toEqual(['首页', '会员', '消费与积分', '收银', '消费记录', '积分到期', '短信', '营销', '组织架构']);
       await p.goto(`/members/${zhangId}`);
       const actions = p.getByTestId('loyalty-actions');
       await actions.waitFor();

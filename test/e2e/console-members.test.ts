@@ -425,7 +425,7 @@ describe('member pages', () => {
       await login(p, 'tea-one', 'clerk01', 'clerk-pass-2024');
       await menuItem(p, '会员').click();
       const items = (await p.getByRole('menuitem').allInnerTexts()).map((x) => x.trim());
-      expect(items).toEqual(['首页', '会员', '会员列表', '入会申请', '消费与积分', '短信', '组织架构']);
+      expect(items).toEqual(['首页', '会员', '会员列表', '入会申请', '消费与积分', '短信', '营销', '组织架构']);
       await menuItem(p, '会员列表').click();
       const row = p.getByRole('row', { name: /VIP000002/ });
       await row.waitFor();
