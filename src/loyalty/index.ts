@@ -24,3 +24,6 @@ export type { Tier, LoyaltyRules } from './config.rules.js';
 export type { TierRef, MemberBalances } from './views.js';
 // marketing: segment windows in local days of the tenant's timezone
 export { localDate, startOfLocalDay, addDays, parseDate, formatDate, type LocalDate } from './period.rules.js';
+// marketing: activity points for attending an event, once per reference
+export { awardPoints, type AwardInput } from './award.service.js';
+export type { LedgerActor } from './ledger.repo.js';

@@ -14,6 +14,7 @@ import type { Db } from '../platform/db/client.js';
 import { withTenant, type Tx } from '../platform/db/with-tenant.js';
 import { loyaltySummary } from '../loyalty/index.js';
 import { enterBySms } from '../marketing/lottery.service.js';
+import { signUpBySms } from '../marketing/events.service.js';
 import { joinBySms, joinBySmsBatch, systemActor, recordChange, type SmsJoinResult } from '../members/index.js';
 import { DEFAULT_TEMPLATES, renderTemplate, yuan, type TemplateKey, type TemplateValues } from './compose.rules.js';
 import { smsServiceNumber } from './config.js';
@@ -365,6 +366,7 @@ async function actOn(tx: Tx, cache: TenantCache, mo: MoContext, records: Inbound
   // a reply rendered already (the lottery's: a member's answer in it is never expanded again)
   let renderedReply: string | null = null;
   let lotteryEntered = false;
+  let eventSignup = false;
   switch (intent.kind) {
     case 'join': {
       const r = joined ?? (await joinBySms(tx, tenantId, phone));
@@ -421,6 +423,20 @@ async function actOn(tx: Tx, cache: TenantCache, mo: MoContext, records: Inbound
       reply = customTemplate;
       break;
     case 'feedback':
+      // a reply to an event's sub-code signs the member up and is confirmed (events.service.ts)
+      if (mo.subCode) {
+        const signup = await signUpBySms(tx, {
+          tenantId,
+          subCode: mo.subCode,
+          member: member ? { id: member.id, name: member.name, cardNo: member.card_no } : null,
+          merchant,
+          receivedAt: mo.receivedAt,
+        });
+        if (signup) {
+          eventSignup = true;
+          renderedReply = signup.reply;
+        }
+      }
       break;
   }
 
@@ -443,7 +459,7 @@ async function actOn(tx: Tx, cache: TenantCache, mo: MoContext, records: Inbound
   }
 
   let threadId: string | null = null;
-  if (intent.kind === 'feedback' || (intent.kind === 'lottery' && !lotteryEntered)) {
+  if ((intent.kind === 'feedback' && !eventSignup) || (intent.kind === 'lottery' && !lotteryEntered)) {
     const { rows } = await tx.execute<{ id: string }>(sql`
       INSERT INTO sms_threads (tenant_id, phone, member_id, last_text, last_at, unread)
       VALUES (${tenantId}, ${phone}, ${member?.id ?? null}, ${mo.text}, ${mo.receivedAt}, 1)
@@ -461,7 +477,7 @@ async function actOn(tx: Tx, cache: TenantCache, mo: MoContext, records: Inbound
     destination: mo.destination,
     subCode: mo.subCode,
     body: mo.text,
-    keyword: keywordOf(intent),
+    keyword: eventSignup ? 'event' : keywordOf(intent),
     threadId,
     memberId: member?.id ?? null,
     replyToMessageId: replyTo,

@@ -19,6 +19,7 @@ import { membersRoutes } from '../members/index.js';
 import { campaignRoutes, createCampaignRuntime, marketingRoutes, type FanoutOptions } from '../marketing/index.js';
 import { careRoutes } from '../marketing/care.routes.js';
 import { lotteryRoutes } from '../marketing/lottery.routes.js';
+import { eventRoutes } from '../marketing/events.routes.js';
 import { createEmailRuntime, createSmsRuntime, emailRoutes, messagingRoutes, type EmailDispatcherOptions, type SmsGateway } from '../messaging/index.js';
 import type { DispatcherOptions } from '../messaging/dispatcher.js';
 import type { Config } from './config.js';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(marketingRoutes({ database }), { prefix: '/api/v1' });
   await app.register(careRoutes({ database }), { prefix: '/api/v1' });
   await app.register(lotteryRoutes({ database }), { prefix: '/api/v1' });
+  await app.register(eventRoutes({ database }), { prefix: '/api/v1' });
   await app.register((await import('../members/import/routes.js')).memberImportExportRoutes({ database, config }), { prefix: '/api/v1' });
 
   // SMS: the configured gateway (its HTTP callbacks, if any), the dispatcher and the inbound
