@@ -151,15 +151,23 @@ describe('an event for a segment', () => {
     expect(twice.every((x) => x.body.recorded === 0 && x.body.pointsAwarded === 0)).toBe(true);
     expect(await pointsOf(ids[3]!)).toBe(before + 50);
     expect(await pointsOf(ids[5]!)).toBe(50);
-    const ledger = await asTenant<{ member_id: string; s: string; n: number }>(
-      a.tenant.id,
-      `SELECT member_id::text, sum(delta)::text AS s, count(*)::int AS n FROM loyalty_ledger WHERE member_id = ANY($1::bigint[]) AND kind = 'points' GROUP BY member_id`,
-      [[ids[3], ids[5]]],
-    );
-    expect(ledger.map((l) => [l.s, l.n])).toEqual([['50', 1], ['50', 1]]);
+    // a re-run of the award that lost its record of payment (as if the process died between the
+    // ledger commit and writing the operation id back) replays the ledger movement: still once
+    await asTenant(a.tenant.id, `UPDATE event_attendance SET points_operation_id = NULL WHERE tenant_id = $1 AND member_id = $2`, [a.tenant.id, ids[3]]);
+    const rerun = await a.api.post(`/api/v1/events/${eventId}/attendance`, { memberIds: [ids[3]] });
+    expect(rerun.body).toMatchObject({ recorded: 0, membersAwarded: 1 });
+    expect(await pointsOf(ids[3]!)).toBe(before + 50);
+    const paid = await asTenant<{ n: number }>(a.tenant.id, `SELECT count(*)::int AS n FROM event_attendance WHERE tenant_id = $1 AND points_operation_id IS NOT NULL`, [a.tenant.id]);
+    expect(paid[0]!.n).toBe(2);
     const rec = await a.api.get('/api/v1/loyalty/reconcile');
     expect(rec.status).toBe(200);
     expect(rec.body).toMatchObject({ ok: true, mismatches: [] });
+    const after = await asTenant<{ s: string; n: number }>(
+      a.tenant.id,
+      `SELECT member_id::text, sum(delta)::text AS s, count(*)::int AS n FROM loyalty_ledger WHERE tenant_id = $2 AND member_id = ANY($1::bigint[]) AND kind = 'points' GROUP BY member_id ORDER BY member_id`,
+      [[ids[3], ids[5]], a.tenant.id],
+    );
+    expect(after.map((l) => [l.s, l.n])).toEqual([['50', 1], ['50', 1]]);
   });
 
   it('shows the results: invited, signed up by channel, attended, points, purchases of attendees', async () => {
