@@ -1,4 +1,5 @@
 import {
+  NotificationOutlined,
   ApartmentOutlined,
   AuditOutlined,
   BarChartOutlined,
@@ -44,6 +45,7 @@ export type NavKey =
   | 'smsMessages'
   | 'smsReports'
   | 'smsSettings'
+  | 'campaigns'
   | 'segments'
   | 'emailMessages'
   | 'emailSettings'
@@ -92,6 +94,7 @@ export const NAV: readonly NavItem[] = [
   { key: 'smsReports', path: '/sms/reports', icon: <BarChartOutlined />, allowed: (me) => operator(me) && (can(me, 'sms.read') || can(me, 'reports.read')), group: 'sms' },
   { key: 'smsSettings', path: '/sms/settings', icon: <SettingOutlined />, allowed: (me) => operator(me) && can(me, 'sms.settings'), group: 'sms' },
   { key: 'smsSimulator', path: '/sms/simulator', icon: <ExperimentOutlined />, allowed: (me) => me.user.kind === 'platform' || (operator(me) && can(me, 'sms.read')), group: 'sms' },
+  { key: 'campaigns', path: '/marketing/campaigns', icon: <NotificationOutlined />, allowed: (me) => operator(me) && can(me, 'campaigns.manage'), group: 'marketing' },
   { key: 'segments', path: '/marketing/segments', icon: <FilterOutlined />, allowed: (me) => operator(me) && can(me, 'campaigns.manage'), group: 'marketing' },
   { key: 'emailMessages', path: '/email/messages', icon: <SendOutlined />, allowed: (me) => operator(me) && can(me, 'sms.read'), group: 'marketing' },
   { key: 'emailSettings', path: '/email/settings', icon: <ToolOutlined />, allowed: (me) => operator(me) && can(me, 'sms.settings'), group: 'marketing' },

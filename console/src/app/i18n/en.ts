@@ -66,6 +66,7 @@ const en: Messages = {
     operators: 'Operators',
     roles: 'Roles',
     apiKeys: 'API keys',
+    campaigns: 'Campaigns',
     segments: 'Segments',
     emailMessages: 'Email log',
     emailSettings: 'Email settings',

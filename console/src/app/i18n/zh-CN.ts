@@ -65,6 +65,7 @@ const zhCN = {
     operators: '操作员',
     roles: '角色',
     apiKeys: 'API 密钥',
+    campaigns: '营销活动',
     segments: '客户细分',
     emailMessages: '邮件记录',
     emailSettings: '邮件设置',

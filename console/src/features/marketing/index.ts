@@ -1,2 +1,5 @@
 export { SegmentEditorPage } from './pages/SegmentEditorPage';
 export { SegmentsPage } from './pages/SegmentsPage';
+export { CampaignCreatePage } from './pages/CampaignCreatePage';
+export { CampaignPage } from './pages/CampaignPage';
+export { CampaignsPage } from './pages/CampaignsPage';
