@@ -213,6 +213,32 @@ describe('an event for a segment', () => {
   });
 });
 
+describe('replies to an event sub-code', () => {
+  it('answers "full" when the places are taken; keywords and non-members keep their meaning', async () => {
+    const f = await merchant('ev-f', '86', 100_000);
+    const ids = await seedMembers(owner, f.tenant.id, 3, { prefix: '500', tag: 'vip' });
+    const e = await f.api.post('/api/v1/events', { name: '小课', startsAt: hoursFromNow(1), endsAt: hoursFromNow(2), capacity: 1, filter: TAG, invitation: '{event}' });
+    const inv = await f.api.post(`/api/v1/events/${e.body.id}/invite`);
+    expect(inv.body).toMatchObject({ queued: 3 });
+    const sub = inv.body.subCode as string;
+    const lastService = (memberId: string) =>
+      eventually(async () => (await asTenant<{ body: string }>(f.tenant.id, `SELECT body FROM sms_outbound WHERE tenant_id = $1 AND member_id = $2 AND kind = 'service' ORDER BY id DESC LIMIT 1`, [f.tenant.id, memberId]))[0] ?? null, `reply to ${memberId}`);
+    await f.api.post('/api/v1/sms/sandbox/inbound', { from: phoneOf('500', 0), text: '报名', subCode: sub });
+    expect((await lastService(ids[0]!)).body).toContain('您已报名“小课”');
+    await f.api.post('/api/v1/sms/sandbox/inbound', { from: phoneOf('500', 1), text: '报名', subCode: sub });
+    expect((await lastService(ids[1]!)).body).toContain('名额已满');
+    // TD on the sub-code opts out and signs nobody up
+    await f.api.post('/api/v1/sms/sandbox/inbound', { from: phoneOf('500', 2), text: 'TD', subCode: sub });
+    await eventually(async () => (await asTenant<{ sms_opt_out: boolean }>(f.tenant.id, `SELECT sms_opt_out FROM members WHERE tenant_id = $1 AND id = $2`, [f.tenant.id, ids[2]]))[0]!.sms_opt_out || null, 'opted out');
+    // a stranger's reply is feedback for the inbox
+    await f.api.post('/api/v1/sms/sandbox/inbound', { from: '13700000001', text: '我也想来', subCode: sub });
+    await eventually(async () => (await asTenant<{ n: number }>(f.tenant.id, `SELECT count(*)::int AS n FROM sms_threads WHERE tenant_id = $1 AND phone LIKE '%13700000001'`, [f.tenant.id]))[0]!.n === 1 || null, 'stranger in the inbox');
+    const signups = (await f.api.get(`/api/v1/events/${e.body.id}/signups`)).body.items as { memberId: string; via: string }[];
+    expect(signups.map((x) => [x.memberId, x.via])).toEqual([[ids[0], 'sms']]);
+    expect((await f.api.get(`/api/v1/events/${e.body.id}/results`)).body.signedUp).toEqual({ total: 1, sms: 1, console: 0 });
+  });
+});
+
 describe('capacity', () => {
   it('holds under 30 concurrent sign-ups', async () => {
     const c = await merchant('ev-c', '83', 0);
