@@ -298,5 +298,14 @@ describe('bad input', () => {
     expect((await d.api.post(`/api/v1/events/${e.body.id}/attendance`, { memberIds: [] })).status).toBe(400);
     expect((await d.api.get(`/api/v1/events/${e.body.id}/results?days=0`)).status).toBe(400);
     expect(await asTenant(d.tenant.id, `SELECT 1 FROM event_signups WHERE tenant_id = $1 UNION ALL SELECT 1 FROM event_attendance WHERE tenant_id = $1`, [d.tenant.id])).toEqual([]);
+    // a valid change, then deletion (sign-ups go with the event)
+    const [m] = await seedMembers(owner, d.tenant.id, 1, { prefix: '600', tag: 'vip' });
+    expect((await d.api.post(`/api/v1/events/${e.body.id}/signups`, { memberId: m })).status).toBe(201);
+    const put = await d.api.put(`/api/v1/events/${e.body.id}`, { ...good, name: 'renamed', place: 'B1', capacity: 5 });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body).toMatchObject({ name: 'renamed', place: 'B1', capacity: 5, signedUp: 1 });
+    expect((await d.api.del(`/api/v1/events/${e.body.id}`)).status).toBe(204);
+    expect((await d.api.get(`/api/v1/events/${e.body.id}`)).status).toBe(404);
+    expect(await asTenant(d.tenant.id, `SELECT 1 FROM event_signups WHERE tenant_id = $1`, [d.tenant.id])).toEqual([]);
   });
 });
