@@ -1,5 +1,7 @@
 import {
   NotificationOutlined,
+  HeartOutlined,
+  GiftOutlined,
   ApartmentOutlined,
   AuditOutlined,
   BarChartOutlined,
@@ -46,6 +48,8 @@ export type NavKey =
   | 'smsReports'
   | 'smsSettings'
   | 'campaigns'
+  | 'lottery'
+  | 'care'
   | 'segments'
   | 'emailMessages'
   | 'emailSettings'
@@ -95,6 +99,8 @@ export const NAV: readonly NavItem[] = [
   { key: 'smsSettings', path: '/sms/settings', icon: <SettingOutlined />, allowed: (me) => operator(me) && can(me, 'sms.settings'), group: 'sms' },
   { key: 'smsSimulator', path: '/sms/simulator', icon: <ExperimentOutlined />, allowed: (me) => me.user.kind === 'platform' || (operator(me) && can(me, 'sms.read')), group: 'sms' },
   { key: 'campaigns', path: '/marketing/campaigns', icon: <NotificationOutlined />, allowed: (me) => operator(me) && can(me, 'campaigns.manage'), group: 'marketing' },
+  { key: 'lottery', path: '/marketing/lotteries', icon: <GiftOutlined />, allowed: (me) => operator(me) && can(me, 'campaigns.manage'), group: 'marketing' },
+  { key: 'care', path: '/marketing/care', icon: <HeartOutlined />, allowed: (me) => operator(me) && can(me, 'campaigns.manage'), group: 'marketing' },
   { key: 'segments', path: '/marketing/segments', icon: <FilterOutlined />, allowed: (me) => operator(me) && can(me, 'campaigns.manage'), group: 'marketing' },
   { key: 'emailMessages', path: '/email/messages', icon: <SendOutlined />, allowed: (me) => operator(me) && can(me, 'sms.read'), group: 'marketing' },
   { key: 'emailSettings', path: '/email/settings', icon: <ToolOutlined />, allowed: (me) => operator(me) && can(me, 'sms.settings'), group: 'marketing' },

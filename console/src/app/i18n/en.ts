@@ -67,6 +67,8 @@ const en: Messages = {
     roles: 'Roles',
     apiKeys: 'API keys',
     campaigns: 'Campaigns',
+    lottery: 'SMS lottery',
+    care: 'Automated care',
     segments: 'Segments',
     emailMessages: 'Email log',
     emailSettings: 'Email settings',

@@ -66,6 +66,8 @@ const zhCN = {
     roles: '角色',
     apiKeys: 'API 密钥',
     campaigns: '营销活动',
+    lottery: '短信抽奖',
+    care: '客户关怀',
     segments: '客户细分',
     emailMessages: '邮件记录',
     emailSettings: '邮件设置',
