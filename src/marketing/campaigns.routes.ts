@@ -54,6 +54,15 @@ const Stats = Type.Object({
   suppressedBy: Type.Record(Type.String(), Type.Integer()),
   heldForQuietHours: Type.Integer(),
 });
+const Preview = Type.Object({
+  memberId: Type.Union([IdString, Type.Null()]),
+  subject: Type.Optional(Type.String()),
+  text: Type.Union([Type.String(), Type.Null()]),
+  characters: Type.Integer(),
+  segments: Type.Integer(),
+  encoding: Type.Union([Type.String(), Type.Null()]),
+  tooLong: Type.Boolean(),
+});
 const Settings = Type.Object({
   needsApproval: Type.Boolean(),
   frequencyCap: Type.Object({ messages: Type.Integer({ minimum: 0, maximum: 1000, description: '0 = no cap' }), days: Type.Integer({ minimum: 1, maximum: 365 }) }, strict),
@@ -145,6 +154,30 @@ export function campaignRoutes(deps: { database: Database; campaigns: CampaignRu
     );
 
     app.post(
+      '/campaigns/preview',
+      {
+        config: { access: 'tenant', permission },
+        schema: {
+          tags,
+          summary: 'The message a sample member of the segment (or memberId) would get from a campaign not saved yet; nothing is stored',
+          body: Type.Object(
+            {
+              channel: Type.Union([Type.Literal('sms'), Type.Literal('email')]),
+              segmentId: Type.Optional(IdString),
+              filter: Type.Optional(Type.Unknown()),
+              template: Template,
+              marketing: Type.Boolean(),
+              memberId: Type.Optional(IdString),
+            },
+            strict,
+          ),
+          response: { 200: Preview },
+        },
+      },
+      async (request) => inTenant(db, request, (tx, actor) => svc.previewDraft(tx, actor.tenantId, request.body)),
+    );
+
+    app.post(
       '/campaigns/:id/preview',
       {
         config: { access: 'tenant', permission },
@@ -153,17 +186,7 @@ export function campaignRoutes(deps: { database: Database; campaigns: CampaignRu
           summary: 'The message a member would get (a sample member of the segment when none is given)',
           params: IdParams,
           body: Type.Optional(Type.Object({ memberId: Type.Optional(IdString) }, strict)),
-          response: {
-            200: Type.Object({
-              memberId: Type.Union([IdString, Type.Null()]),
-              subject: Type.Optional(Type.String()),
-              text: Type.Union([Type.String(), Type.Null()]),
-              characters: Type.Integer(),
-              segments: Type.Integer(),
-              encoding: Type.Union([Type.String(), Type.Null()]),
-              tooLong: Type.Boolean(),
-            }),
-          },
+          response: { 200: Preview },
         },
       },
       async (request) => inTenant(db, request, (tx, actor) => svc.previewCampaign(tx, actor.tenantId, request.params.id, request.body?.memberId)),

@@ -335,9 +335,41 @@ export async function getCampaign(tx: Tx, tenantId: string, id: string): Promise
 // ------------------------------------------------------------------ preview
 export async function previewCampaign(tx: Tx, tenantId: string, id: string, memberId?: string) {
   const c = await campaignRow(tx, tenantId, id);
+  return previewFor(tx, tenantId, c, 'campaign.filter', memberId);
+}
+
+export interface DraftPreviewInput {
+  channel: 'sms' | 'email';
+  segmentId?: string;
+  filter?: unknown;
+  template: unknown;
+  marketing: boolean;
+  memberId?: string;
+}
+
+/** The message a sample member (or `memberId`) would get from a campaign not saved yet: the
+ * console's create form previews while the template is typed. Nothing is stored. */
+export async function previewDraft(tx: Tx, tenantId: string, input: DraftPreviewInput) {
+  const errors: { path: string; message: string }[] = [];
+  if ((input.segmentId === undefined) === (input.filter === undefined)) errors.push({ path: 'body.segmentId', message: 'give exactly one of segmentId and filter' });
+  const tpl = checkTemplate(input.channel, input.template);
+  if (!tpl.ok) errors.push(...tpl.errors);
+  if (errors.length) throw badRequest(`Invalid preview: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  const filter = input.segmentId !== undefined ? (await getSegment(tx, tenantId, input.segmentId)).filter : input.filter;
+  const template = (tpl as { ok: true; value: CampaignTemplate }).value;
+  return previewFor(tx, tenantId, { channel: input.channel, filter, template, marketing: input.marketing }, input.segmentId !== undefined ? 'segment.filter' : 'body.filter', input.memberId);
+}
+
+async function previewFor(
+  tx: Tx,
+  tenantId: string,
+  c: { channel: 'sms' | 'email'; filter: unknown; template: CampaignTemplate; marketing: boolean },
+  filterPath: string,
+  memberId?: string,
+) {
   let mid = memberId ?? null;
   if (mid === null) {
-    const node = await parseFilter(tx, tenantId, c.filter, 'campaign.filter');
+    const node = await parseFilter(tx, tenantId, c.filter, filterPath);
     const cond = compileFilter(node, { now: new Date(), tz: await tenantTimezone(tx, tenantId) });
     const { rows } = await tx.execute<{ id: string }>(sampleQuery(tenantId, cond, 1));
     mid = rows[0]?.id ?? null;

@@ -89,6 +89,18 @@ describe('campaign pages', () => {
     await area.pressSequentially('，本周会员日全场八折');
     expect(await area.inputValue()).toBe(TEMPLATE);
     expect(squash(await page.getByTestId('template-chars').innerText())).toContain(`模板 ${[...TEMPLATE].length} 字`);
+    // the live preview: the segment's sample member, as the API renders the unsaved campaign
+    const live = await owner.post('/api/v1/campaigns/preview', { channel: 'sms', segmentId, template: TEMPLATE, marketing: true });
+    expect(live.status, JSON.stringify(live.body)).toBe(200);
+    const livePreview = page.getByTestId('live-preview');
+    await poll(async () => squash(await livePreview.innerText())).toContain(squash(live.body.text));
+    expect(squash(await livePreview.getByTestId('preview-characters').innerText())).toBe(`${live.body.characters} 字`);
+    expect(squash(await livePreview.getByTestId('preview-segments').innerText())).toBe(`${live.body.segments} 条计费`);
+    // an unknown variable is named while typing
+    await area.pressSequentially('{nmae}');
+    await poll(async () => squash(await livePreview.innerText())).toContain('nmae');
+    for (let i = 0; i < 6; i++) await area.press('Backspace');
+    await poll(async () => squash(await livePreview.innerText())).toContain(squash(live.body.text));
     await shot(page, 'create-form', true);
     await button(page, '创建并预估').click();
     await page.getByRole('heading', { name: /会员日促销/ }).waitFor();

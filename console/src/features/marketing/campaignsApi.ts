@@ -124,6 +124,18 @@ export function useCampaignPreview(id: string, enabled: boolean) {
 }
 
 /** Read again when the status changes (the messaged group grows while sending) and every 10 s while sending. */
+/** The message a sample member of the segment would get from the form as it is (nothing is stored). */
+export function useDraftPreview(draft: { channel: Channel; segmentId: string; template: NewCampaign['template']; marketing: boolean } | null) {
+  return useQuery({
+    queryKey: ['campaigns', 'draft-preview', JSON.stringify(draft)] as const,
+    queryFn: () => http.post<CampaignPreview>('/campaigns/preview', draft),
+    enabled: draft !== null,
+    retry: false,
+    staleTime: 30_000,
+    placeholderData: (prev) => prev,
+  });
+}
+
 export function useCampaignResults(id: string, days: number, status: CampaignStatus, enabled: boolean) {
   return useQuery({
     queryKey: key.results(id, days, status),

@@ -1,5 +1,5 @@
 import { ArrowLeftOutlined } from '@ant-design/icons';
-import { App, Button, Card, DatePicker, Flex, Form, Input, InputNumber, Radio, Select, Space, Switch } from 'antd';
+import { App, Button, Card, DatePicker, Flex, Form, Input, InputNumber, Radio, Select, Space, Switch, Typography } from 'antd';
 import type { TextAreaRef } from 'antd/es/input/TextArea';
 import type { Dayjs } from 'dayjs';
 import { useRef, useState } from 'react';
@@ -8,7 +8,10 @@ import { Link, useNavigate } from 'react-router-dom';
 import { useFormErrors } from '../../../ui/formErrors';
 import { PageHeader } from '../../../ui/PageHeader';
 import { useSegments } from '../api';
-import { useCreateCampaign, type Channel } from '../campaignsApi';
+import { useCreateCampaign, useDraftPreview, type Channel } from '../campaignsApi';
+import { isApiError } from '../../../app/api/client';
+import { useDebounced } from '../../../ui/useDebounced';
+import { PreviewBody } from './CampaignPage';
 
 /** The template variables the API knows (campaigns.rules.ts). */
 export const CAMPAIGN_VARIABLES = ['name', 'cardNo', 'points', 'tier', 'storedValue', 'store', 'merchant'] as const;
@@ -40,6 +43,17 @@ export function CampaignCreatePage() {
   const channel = Form.useWatch('channel', form) ?? 'sms';
   const when = Form.useWatch('when', form) ?? 'now';
   const template = Form.useWatch('template', form) ?? '';
+  const segmentId = Form.useWatch('segmentId', form);
+  const subject = Form.useWatch('subject', form) ?? '';
+  const marketing = Form.useWatch('marketing', form) ?? true;
+  // the live preview: 400 ms after the last change, for the segment's sample member
+  const draft = useDebounced(
+    segmentId && template.trim() && (channel === 'sms' || subject.trim())
+      ? JSON.stringify({ channel, segmentId, template: channel === 'email' ? { subject, body: template } : template, marketing })
+      : null,
+    400,
+  );
+  const preview = useDraftPreview(draft ? (JSON.parse(draft) as Parameters<typeof useDraftPreview>[0]) : null);
 
   const insert = (v: string) => {
     const text: string = form.getFieldValue('template') ?? '';
@@ -139,6 +153,23 @@ export function CampaignCreatePage() {
               onChange={(e) => setCursor(e.target.selectionStart)}
             />
           </Form.Item>
+          <Card size="small" title={t('marketing.campaign.preview')} style={{ marginBottom: 24 }} data-testid="live-preview">
+            {draft === null ? (
+              <Typography.Text type="secondary">{t('marketing.campaignForm.previewHint')}</Typography.Text>
+            ) : preview.error ? (
+              <Typography.Text type="danger">
+                {isApiError(preview.error) && preview.error.problem.errors?.length
+                  ? preview.error.problem.errors.map((e) => e.message).join('；')
+                  : isApiError(preview.error)
+                    ? (preview.error.problem.detail ?? preview.error.problem.title)
+                    : t('errors.generic')}
+              </Typography.Text>
+            ) : preview.data ? (
+              <PreviewBody p={preview.data} channel={channel} />
+            ) : (
+              <Typography.Text type="secondary">…</Typography.Text>
+            )}
+          </Card>
           <Form.Item name="marketing" label={t('marketing.campaignForm.marketing')} extra={t('marketing.campaignForm.marketingHelp')} valuePropName="checked">
             <Switch />
           </Form.Item>

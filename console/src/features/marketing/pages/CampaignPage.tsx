@@ -18,6 +18,7 @@ import {
   useCampaignResults,
   useTenantCredit,
   type Campaign,
+  type CampaignPreview,
   type CampaignStats,
   type ResultGroup,
 } from '../campaignsApi';
@@ -58,23 +59,32 @@ function PreviewCard({ c }: { c: Campaign }) {
     <Card title={t('marketing.campaign.preview')} size="small" data-testid="campaign-preview" loading={preview.isPending}>
       {preview.error ? (
         <ErrorResult error={preview.error} onRetry={() => void preview.refetch()} />
-      ) : p && p.text !== null ? (
-        <Flex vertical gap={8}>
-          {p.subject ? <Typography.Text strong>{p.subject}</Typography.Text> : null}
-          <div style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', background: 'rgba(0,0,0,0.04)', borderRadius: 8, padding: 12 }} data-testid="preview-text">
-            {p.text}
-          </div>
-          <Flex gap={8} wrap>
-            <Tag data-testid="preview-characters">{t('marketing.campaign.characters', { count: p.characters })}</Tag>
-            {c.channel === 'sms' ? <Tag data-testid="preview-segments">{t('marketing.campaign.billed', { count: p.segments })}</Tag> : null}
-            {p.encoding ? <Tag>{p.encoding}</Tag> : null}
-            {p.tooLong ? <Tag color="red">{t('marketing.campaign.tooLong')}</Tag> : null}
-          </Flex>
-        </Flex>
-      ) : (
-        <Typography.Text type="secondary">{t('marketing.campaign.noSample')}</Typography.Text>
-      )}
+      ) : p ? (
+        <PreviewBody p={p} channel={c.channel} />
+      ) : null}
     </Card>
+  );
+}
+
+/** A rendered message: text, characters, billed parts (or why there is none). */
+export function PreviewBody({ p, channel }: { p: CampaignPreview; channel: 'sms' | 'email' }) {
+  const { t } = useTranslation();
+  if (p.memberId === null) return <Typography.Text type="secondary">{t('marketing.campaign.noSample')}</Typography.Text>;
+  return (
+    <Flex vertical gap={8}>
+      {p.subject ? <Typography.Text strong>{p.subject}</Typography.Text> : null}
+      {p.text !== null ? (
+        <div style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', background: 'rgba(0,0,0,0.04)', borderRadius: 8, padding: 12 }} data-testid="preview-text">
+          {p.text}
+        </div>
+      ) : null}
+      <Flex gap={8} wrap>
+        <Tag data-testid="preview-characters">{t('marketing.campaign.characters', { count: p.characters })}</Tag>
+        {channel === 'sms' && !p.tooLong ? <Tag data-testid="preview-segments">{t('marketing.campaign.billed', { count: p.segments })}</Tag> : null}
+        {p.encoding ? <Tag>{p.encoding}</Tag> : null}
+        {p.tooLong ? <Tag color="red">{t('marketing.campaign.tooLong')}</Tag> : null}
+      </Flex>
+    </Flex>
   );
 }
 
