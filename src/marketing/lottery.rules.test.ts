@@ -24,6 +24,9 @@ describe('normalizeAnswer', () => {
     expect(normalizeAnswer('ａｂｃ１２３')).toBe('ABC123');
     expect(normalizeAnswer('Hello\u3000World')).toBe('HELLOWORLD');
     expect(normalizeAnswer('   ')).toBe('');
+    // upper case that NFKC composes again, and NFKC that brings out a space
+    expect(normalizeAnswer(normalizeAnswer('ΐ'))).toBe(normalizeAnswer('ΐ'));
+    expect(normalizeAnswer('a¨')).toBe(normalizeAnswer(normalizeAnswer('a¨')));
   });
   it('is idempotent and never contains white space', () => {
     fc.assert(

@@ -22,7 +22,15 @@ export const DRAW_ALGORITHM = 'hmac-sha256-ctr/fisher-yates/v1';
  * become ASCII), every white space removed, upper case. '  Ｂ ' and 'b' are the same answer;
  * so are '红 色' and '红色'. */
 export function normalizeAnswer(text: string): string {
-  return text.normalize('NFKC').replace(/\s+/gu, '').toUpperCase();
+  // Repeated to a fixed point: upper-casing can leave a sequence NFKC composes again (ΐ → Ϊ́),
+  // and NFKC can bring out a space (¨ → space + diaeresis), so one pass is not always final.
+  let current = text;
+  for (let i = 0; i < 8; i++) {
+    const next = current.normalize('NFKC').replace(/\s+/gu, '').toUpperCase();
+    if (next === current) break;
+    current = next;
+  }
+  return current;
 }
 
 export interface LotteryWindow {
