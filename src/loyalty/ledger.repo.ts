@@ -101,6 +101,9 @@ export interface CommonParams {
 export interface DocumentInsert {
   /** names the prepared statement; the SQL it builds must not vary for one name */
   name: string;
+  /** the SQL does not vary with how many rows the batch holds (arrays or JSON, not VALUES
+   * lists), so a write over many members may be a prepared statement too */
+  stable?: boolean;
   build(P: Params, common: CommonParams): string;
 }
 
@@ -296,6 +299,7 @@ export class LedgerBatch {
     const one = ms.length === 1 ? ms[0]! : null;
     let consume: string;
     let update: string;
+    let lotScope = '';
     if (one) {
       const mid = P.p(one.id, 'bigint');
       const amount = P.p(this.consumed.get(one.id) ?? 0, 'bigint');
@@ -309,14 +313,23 @@ export class LedgerBatch {
          period_spend_fen = ${P.p(one.periodSpendFen, 'bigint')}
    WHERE m.tenant_id = ${t} AND m.id = ${mid}`;
     } else {
+      // Every table is reached with `= ANY(array)` in its index condition, so no plan — not even
+      // a generic one made while the table was small — can read more than these members' rows
+      // (a join condition alone was seen to become a scan of all the tenant's lots).
       const wantMembers = [...this.consumed.keys()];
-      const want = [P.p(wantMembers, 'bigint[]'), P.p(wantMembers.map((id) => this.consumed.get(id)), 'bigint[]')].join(', ');
-      consume = `SELECT l.id, l.remaining, w.amount,
+      if (wantMembers.length > 0) {
+        const wantIds = P.p(wantMembers, 'bigint[]');
+        const want = [wantIds, P.p(wantMembers.map((id) => this.consumed.get(id)), 'bigint[]')].join(', ');
+        consume = `SELECT l.id, l.remaining, w.amount,
          sum(l.remaining) OVER (PARTITION BY l.member_id ORDER BY l.expires_at NULLS LAST, l.id) - l.remaining AS prior
-    FROM unnest(${want}) AS w(member_id, amount)
-    JOIN loyalty_point_lots l ON l.tenant_id = ${t} AND l.member_id = w.member_id AND l.remaining > 0`;
+    FROM loyalty_point_lots l
+    JOIN unnest(${want}) AS w(member_id, amount) ON w.member_id = l.member_id
+   WHERE l.tenant_id = ${t} AND l.member_id = ANY(${wantIds}) AND l.remaining > 0`;
+        lotScope = ` AND l.member_id = ANY(${wantIds}) AND l.remaining > 0`;
+      } else consume = '';
+      const memberIds = P.p(ms.map((m) => m.id), 'bigint[]');
       const mem = [
-        P.p(ms.map((m) => m.id), 'bigint[]'), P.p(ms.map((m) => m.points), 'bigint[]'), P.p(ms.map((m) => m.tierPoints), 'bigint[]'),
+        memberIds, P.p(ms.map((m) => m.points), 'bigint[]'), P.p(ms.map((m) => m.tierPoints), 'bigint[]'),
         P.p(ms.map((m) => m.principal), 'bigint[]'), P.p(ms.map((m) => m.bonus), 'bigint[]'), P.p(ms.map((m) => m.tierCode), 'text[]'),
         P.p(ms.map((m) => m.tierFloor), 'text[]'), P.p(ms.map((m) => m.periodStart), 'date[]'), P.p(ms.map((m) => m.pointsExpireAt), 'timestamptz[]'),
         P.p(ms.map((m) => m.periodSpendFen), 'bigint[]'),
@@ -325,7 +338,7 @@ export class LedgerBatch {
      SET points = u.p, tier_points = u.tp, stored_principal_fen = u.sp, stored_bonus_fen = u.sb, stored_value_fen = u.sp + u.sb,
          tier_code = u.tc, tier_floor_code = u.tf, tier_period_start = u.ps, points_expire_at = u.pe, period_spend_fen = u.sf
     FROM unnest(${mem}) AS u(id, p, tp, sp, sb, tc, tf, ps, pe, sf)
-   WHERE m.tenant_id = ${t} AND m.id = u.id`;
+   WHERE m.tenant_id = ${t} AND m.id = ANY(${memberIds}) AND m.id = u.id`;
     }
 
     const c = this.tierChanges;
@@ -335,15 +348,29 @@ export class LedgerBatch {
     ].join(', ');
 
     const i = this.idempotency;
-    const idem = [
-      P.p(i.map((x) => x.key), 'text[]'), P.p(i.map((x) => x.hash), 'bytea[]'), P.p(i.map((x) => x.status), 'int[]'),
-      P.p(i.map((x) => JSON.stringify(x.response)), 'jsonb[]'),
-    ].join(', ');
+    // one JSON array: responses nest as they are, not escaped again as array elements
+    const idem = P.p(JSON.stringify(i.map((x) => ({ k: x.key, h: x.hash.toString('hex'), s: x.status, r: x.response }))), 'jsonb');
 
     const wantTaken = [...this.consumed.values()].reduce((s, v) => s + v, 0);
     const wantEntries = P.p(e.member.length, 'int');
     const wantTakenP = P.p(wantTaken, 'bigint');
     const wantMembers = P.p(ms.length, 'int');
+    // A many-member batch that takes no points from lots leaves the lots alone: its statement
+    // is then keyed on member ids alone and may keep one generic plan (see below).
+    const consumes = one !== null || this.consumed.size > 0;
+    const consumeCtes = consumes
+      ? `ordered AS (
+  ${consume}
+),
+took AS (
+  UPDATE loyalty_point_lots l SET remaining = l.remaining - LEAST(o.remaining, o.amount - o.prior)
+    FROM ordered o
+   WHERE l.tenant_id = ${t} AND l.id = o.id AND o.prior < o.amount${lotScope}
+  RETURNING LEAST(o.remaining, o.amount - o.prior) AS taken
+),
+`
+      : '';
+    const takenSql = consumes ? '(SELECT coalesce(sum(taken), 0) FROM took)::bigint' : '0::bigint';
     const text = `WITH doc AS (${docSql}),
 led AS (
   INSERT INTO loyalty_ledger (tenant_id, member_id, kind, delta, balance_after, principal_delta, bonus_delta, cause, reason, ref_type, ref_id,
@@ -352,16 +379,7 @@ led AS (
     FROM unnest(${led}) AS u(m, k, d, a, pd, bd, c, r, rt, ri)
   RETURNING 1
 ),
-ordered AS (
-  ${consume}
-),
-took AS (
-  UPDATE loyalty_point_lots l SET remaining = l.remaining - LEAST(o.remaining, o.amount - o.prior)
-    FROM ordered o
-   WHERE l.tenant_id = ${t} AND l.id = o.id AND o.prior < o.amount
-  RETURNING LEAST(o.remaining, o.amount - o.prior) AS taken
-),
-lots AS (
+${consumeCtes}lots AS (
   INSERT INTO loyalty_point_lots (tenant_id, member_id, ref_type, ref_id, earned_at, expires_at, original, remaining)
   SELECT ${t}, n.m, n.rt, n.ri, ${now}, n.e, n.p, n.p FROM unnest(${newLots}) AS n(m, rt, ri, e, p)
   RETURNING 1
@@ -379,11 +397,11 @@ tc AS (
 ),
 idem AS (
   INSERT INTO loyalty_idempotency (tenant_id, key, request_hash, status, response, created_at)
-  SELECT ${t}, k.key, k.h, k.s, k.r, ${now} FROM unnest(${idem}) AS k(key, h, s, r)
+  SELECT ${t}, k.k, decode(k.h, 'hex'), k.s, k.r, ${now} FROM jsonb_to_recordset(${idem}) AS k(k text, h text, s int, r jsonb)
   RETURNING 1
 ),
 counts AS (
-  SELECT (SELECT count(*) FROM led)::int AS entries, (SELECT coalesce(sum(taken), 0) FROM took)::bigint AS taken,
+  SELECT (SELECT count(*) FROM led)::int AS entries, ${takenSql} AS taken,
          (SELECT count(*) FROM mem)::int AS members, (SELECT count(*) FROM doc)::int AS docs
 )
 -- The member locks make these hold; a mismatch means a bug or a broken invariant (lots out of
@@ -393,7 +411,12 @@ SELECT entries, taken::text AS taken, members, docs,
             ELSE ('ledger write mismatch: entries ' || entries || '/' || ${wantEntries} || ', lots taken ' || taken || '/' || ${wantTakenP}
                   || ', members ' || members || '/' || ${wantMembers})::int END AS ok
   FROM counts`;
-    const rows = await tx.query(one ? `loyalty_write_${doc?.name ?? 'none'}` : null, text, P.values, { commit: opts.commit === true });
+    // Many members: a prepared statement only for a stable document that takes nothing from
+    // lots; everything else (points paid in a batch, maintenance) is planned with its values.
+    // Its tables are reached through `= ANY(ids)` index conditions only: a generic plan made
+    // while a table was small once read every lot of the tenant for a join condition.
+    const name = one ? `loyalty_write_${doc?.name ?? 'none'}` : doc?.stable && !consumes ? `loyalty_write_many_${doc.name}` : null;
+    const rows = await tx.query(name, text, P.values, { commit: opts.commit === true });
     const r = rows[0]!;
     // the statement checked this already; a second guard costs nothing
     if (r.entries !== e.member.length || Number(r.taken) !== wantTaken || r.members !== ms.length) {

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redeemPoints } from '../../src/loyalty/balance.service.js';
 import { inLoyaltyTx, sqlLiteral } from '../../src/loyalty/db.js';
 import { SYSTEM_ACTOR } from '../../src/loyalty/ledger.repo.js';
-import { recordPurchase } from '../../src/loyalty/purchase.service.js';
+import { recordPurchase, recordPurchases } from '../../src/loyalty/purchase.service.js';
+import { connectDatabase } from '../../src/platform/db/client.js';
 import { client, login, loginAdmin } from '../support/http.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -111,5 +112,47 @@ describe('transactions', () => {
     const after = await owner.query(`SELECT (SELECT count(*) FROM loyalty_ledger WHERE member_id = $1)::int AS entries, points::int FROM members WHERE id = $1`, [memberId]);
     expect(after.rows[0]).toEqual(before.rows[0]);
     await owner.query('UPDATE loyalty_point_lots SET remaining = remaining + 30 WHERE member_id = $1', [memberId]);
+  });
+});
+
+describe('the batch write', () => {
+  it('is one prepared statement whose generic plan, made on small tables, reaches every row through member ids', async () => {
+    const api = client(server.baseUrl, await login(server.baseUrl, 'owner', 'owner-password-1', 'dbt'));
+    const ids: string[] = [];
+    for (const phone of ['13600137011', '13600137012', '13600137013']) {
+      const m = await api.post('/api/v1/members', { phone });
+      expect(m.status).toBe(201);
+      ids.push(m.body.id);
+    }
+    // one connection, so the statement prepared by the batch is the one inspected below
+    const database = connectDatabase(server.database.url, { max: 1 });
+    try {
+      const settled = await recordPurchases(database.pool, tenantId, actor, ids.map((id) => ({ input: { member: { id }, amountFen: 5_000 }, idem: null })));
+      expect(settled.every((r) => r.ok)).toBe(true);
+      const { rows } = await database.pool.query(`SELECT statement FROM pg_prepared_statements WHERE name = 'x_loyalty_write_many_purchases'`);
+      expect(rows).toHaveLength(1);
+      const text = String(rows[0].statement).replace(/^PREPARE x_loyalty_write_many_purchases AS /, '');
+      const params = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+      const c = await database.pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query(`SELECT set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true)`, [tenantId]);
+        await c.query(`PREPARE test_generic AS ${text}`);
+        const plan = (await c.query(`EXPLAIN EXECUTE test_generic(${Array.from({ length: params }, () => 'NULL').join(', ')})`)).rows.map((r) => r['QUERY PLAN'] as string);
+        await c.query('ROLLBACK');
+        await c.query('DEALLOCATE test_generic');
+        const planText = plan.join('\n');
+        expect(planText).not.toMatch(/Seq Scan on (members|loyalty_)/);
+        // no index scan bounded by the tenant alone: each names the rows it wants
+        const conds = plan.filter((l) => l.includes('Index Cond'));
+        expect(conds.length).toBeGreaterThan(0);
+        for (const cond of conds) expect(cond.replace(/tenant_id = \$\d+/g, ''), planText).toMatch(/\w = |ANY/);
+        expect(planText).not.toContain('loyalty_point_lots l');
+      } finally {
+        c.release();
+      }
+    } finally {
+      await database.close();
+    }
   });
 });
