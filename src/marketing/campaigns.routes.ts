@@ -1,6 +1,7 @@
 /**
  * Campaign routes (api.md "Segments and campaigns"): create with estimate, preview, list,
- * read with live stats, send / pause / resume, results against the hold-out, settings.
+ * read with live stats, send / pause / resume / cancel, delete a draft, results against the
+ * hold-out, settings.
  * All under campaigns.manage; sending needs campaigns.approve when the merchant requires
  * approval; changing the settings needs campaigns.approve.
  */
@@ -13,6 +14,7 @@ import { inTenant } from '../platform/http/tenant-tx.js';
 import { IdParams, IdString, Timestamp } from '../platform/http/schemas.js';
 import type { CampaignRuntime } from './campaigns.fanout.js';
 import * as svc from './campaigns.service.js';
+import { cancelCampaign, deleteCampaign } from './campaigns.cancel.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -32,7 +34,7 @@ const Campaign = Type.Object({
   marketing: Type.Boolean(),
   scheduleAt: Type.Union([Timestamp, Type.Null()]),
   holdoutPct: Type.Integer(),
-  status: Type.String({ description: 'draft | scheduled | sending | paused | done' }),
+  status: Type.String({ description: 'draft | scheduled | sending | paused | done | cancelled' }),
   subCode: Type.String({ description: 'replies to the campaign SMS come back on the port + this sub-code' }),
   estimate: Estimate,
   approvedBy: Type.Union([Type.String(), Type.Null()]),
@@ -52,8 +54,11 @@ const Stats = Type.Object({
   optOuts: Type.Integer(),
   holdout: Type.Integer(),
   suppressedBy: Type.Record(Type.String(), Type.Integer()),
+  cancelled: Type.Integer({ description: 'recipients who get nothing because the campaign was cancelled' }),
+  cancelledMessages: Type.Integer({ description: 'messages withdrawn from the outbox by the cancel (refunded), not in failed' }),
   heldForQuietHours: Type.Integer(),
 });
+const CampaignWithStats = Type.Intersect([Campaign, Type.Object({ stats: Stats })]);
 const Preview = Type.Object({
   memberId: Type.Union([IdString, Type.Null()]),
   subject: Type.Optional(Type.String()),
@@ -148,7 +153,7 @@ export function campaignRoutes(deps: { database: Database; campaigns: CampaignRu
       '/campaigns/:id',
       {
         config: { access: 'tenant', permission },
-        schema: { tags, summary: 'One campaign with live stats', params: IdParams, response: { 200: Type.Intersect([Campaign, Type.Object({ stats: Stats })]) } },
+        schema: { tags, summary: 'One campaign with live stats', params: IdParams, response: { 200: CampaignWithStats } },
       },
       async (request) => inTenant(db, request, (tx, actor) => svc.getCampaign(tx, actor.tenantId, request.params.id)),
     );
@@ -220,6 +225,30 @@ export function campaignRoutes(deps: { database: Database; campaigns: CampaignRu
         const r = await inTenant(db, request, (tx, a) => svc.resumeCampaign(tx, a, request.params.id));
         await enqueueOrUndo(actor.tenantId, request.params.id, r.startAfter, 'paused');
         return reply.status(202).send(r.campaign);
+      },
+    );
+
+    app.post(
+      '/campaigns/:id/cancel',
+      {
+        config: { access: 'tenant', permission },
+        schema: {
+          tags,
+          summary: 'Cancel a scheduled, sending or paused campaign for good: pending recipients and unsent messages are dropped, their SMS cost refunded (409 for a draft: delete it)',
+          params: IdParams,
+          body: Type.Optional(Type.Object({}, strict)),
+          response: { 200: CampaignWithStats },
+        },
+      },
+      async (request) => inTenant(db, request, (tx, actor) => cancelCampaign(tx, actor, request.params.id)),
+    );
+
+    app.delete(
+      '/campaigns/:id',
+      { config: { access: 'tenant', permission }, schema: { tags, summary: 'Delete a draft campaign (409 once sent)', params: IdParams } },
+      async (request, reply) => {
+        await inTenant(db, request, (tx, actor) => deleteCampaign(tx, actor, request.params.id));
+        return reply.status(204).send();
       },
     );
 

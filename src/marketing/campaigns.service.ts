@@ -29,7 +29,7 @@ import { compileFilter, sampleQuery } from './filter.sql.js';
 import { getSegment, parseFilter } from './segments.service.js';
 import { renderTemplate, composeEmail } from '../messaging/index.js';
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'done';
+export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'done' | 'cancelled';
 
 export interface CampaignView {
   id: string;
@@ -135,7 +135,7 @@ export async function putSettings(tx: Tx, actor: TenantActor, input: { needsAppr
   return next;
 }
 
-const auditActor = (a: TenantActor) => ({ tenantId: a.tenantId, type: a.type, id: a.id, name: a.name, ip: a.ip ?? null });
+export const auditActor = (a: TenantActor) => ({ tenantId: a.tenantId, type: a.type, id: a.id, name: a.name, ip: a.ip ?? null });
 
 // ------------------------------------------------------------------ members as recipients
 /** The member columns a campaign needs, for members picked by `from` (a FROM clause that
@@ -280,6 +280,12 @@ export interface CampaignStats {
   optOuts: number;
   holdout: number;
   suppressedBy: Record<string, number>;
+  /** Recipients who get nothing because the campaign was cancelled: never messaged, or their
+   * message withdrawn from the outbox (campaigns.cancel.ts). */
+  cancelled: number;
+  /** Messages withdrawn from the outbox by the cancel (failed / 'cancelled', SMS refunded);
+   * not counted in `failed`. */
+  cancelledMessages: number;
   /** SMS waiting for the end of quiet hours (queued, due later). */
   heldForQuietHours: number;
 }
@@ -292,14 +298,14 @@ export async function campaignStats(tx: Tx, tenantId: string, c: Row): Promise<C
     SELECT status, reason, count(*)::int AS n FROM campaign_recipients WHERE tenant_id = ${t}::bigint AND campaign_id = ${c.id}::bigint GROUP BY 1, 2`);
   const msgTable = c.channel === 'sms' ? sql.raw('sms_outbound') : sql.raw('email_messages');
   const held = c.channel === 'sms' ? sql`count(*) FILTER (WHERE status = 'queued' AND next_attempt_at > now())::int` : sql`0`;
-  const { rows: m } = await tx.execute<{ status: string; n: number; held: number }>(sql`
-    SELECT status, count(*)::int AS n, ${held} AS held FROM ${msgTable} WHERE tenant_id = ${t}::bigint AND campaign_id = ${c.id}::bigint GROUP BY 1`);
+  const { rows: m } = await tx.execute<{ status: string; n: number; held: number; cancelled: number }>(sql`
+    SELECT status, count(*)::int AS n, ${held} AS held, count(*) FILTER (WHERE status = 'failed' AND fail_reason = 'cancelled')::int AS cancelled FROM ${msgTable} WHERE tenant_id = ${t}::bigint AND campaign_id = ${c.id}::bigint GROUP BY 1`);
   const optCol = c.channel === 'sms' ? sql.raw('m.sms_opt_out') : sql.raw('m.email_opt_out');
   const { rows: x } = await tx.execute<{ replies: number; opt_outs: number }>(sql`
     SELECT (SELECT count(*)::int FROM sms_inbound i WHERE i.tenant_id = ${t}::bigint AND i.campaign_id = ${c.id}::bigint) AS replies,
            (SELECT count(*)::int FROM campaign_recipients r JOIN members m ON m.tenant_id = r.tenant_id AND m.id = r.member_id
              WHERE r.tenant_id = ${t}::bigint AND r.campaign_id = ${c.id}::bigint AND r.status = 'sent' AND ${optCol}) AS opt_outs`);
-  const s: CampaignStats = { recipients: 0, queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0, replies: x[0]!.replies, optOuts: x[0]!.opt_outs, holdout: 0, suppressedBy: {}, heldForQuietHours: 0 };
+  const s: CampaignStats = { recipients: 0, queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0, replies: x[0]!.replies, optOuts: x[0]!.opt_outs, holdout: 0, suppressedBy: {}, cancelled: 0, cancelledMessages: 0, heldForQuietHours: 0 };
   for (const g of r) {
     if (g.status === 'holdout') {
       s.holdout += g.n;
@@ -312,6 +318,7 @@ export async function campaignStats(tx: Tx, tenantId: string, c: Row): Promise<C
       s.suppressedBy[g.reason ?? 'other'] = (s.suppressedBy[g.reason ?? 'other'] ?? 0) + g.n;
     }
     if (g.status === 'failed') s.failed += g.n;
+    if (g.status === 'cancelled') s.cancelled += g.n;
   }
   for (const g of m) {
     // suppressed messages are the snapshot's suppressed rows (counted above)
@@ -321,7 +328,10 @@ export async function campaignStats(tx: Tx, tenantId: string, c: Row): Promise<C
       s.sent += g.n;
       s.delivered += g.n;
     }
-    if (g.status === 'failed') s.failed += g.n;
+    if (g.status === 'failed') {
+      s.failed += g.n - g.cancelled;
+      s.cancelledMessages += g.cancelled;
+    }
     s.heldForQuietHours += Number(g.held);
   }
   return s;
