@@ -93,7 +93,7 @@ async function importMembers(args: string[]) {
     }
     const bad = Object.entries(mapping).filter(([, t]) => t !== null && (typeof t !== 'string' || !new RegExp(TARGET_PATTERN).test(t)));
     if (typeof mapping !== 'object' || Array.isArray(mapping) || bad.length) {
-      fail(`The mapping must be {"column": "phone" | "name" | "gender" | "birthday" | "cardNo" | "storeCode" | "storeName" | "tags" | "createdAt" | "attributes.<key>" | null}${bad.length ? `; not valid: ${bad.map(([c, t]) => `${c} → ${JSON.stringify(t)}`).join(', ')}` : ''}`);
+      fail(`The mapping must be {"column": "phone" | "name" | "gender" | "birthday" | "email" | "cardNo" | "storeCode" | "storeName" | "tags" | "createdAt" | "attributes.<key>" | null}${bad.length ? `; not valid: ${bad.map(([c, t]) => `${c} → ${JSON.stringify(t)}`).join(', ')}` : ''}`);
     }
   }
 

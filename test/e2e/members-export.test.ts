@@ -50,11 +50,12 @@ beforeAll(async () => {
   await owner.api.post('/api/v1/org/nodes', { parentId: hqId, kind: 'store', name: '南山店', code: 'NS' });
   expect((await owner.api.post('/api/v1/members/attributes', { key: 'spicy', label: '辣度', type: 'single', options: ['微辣', '中辣', '特辣'] })).status).toBe(201);
   expect((await owner.api.post('/api/v1/members/attributes', { key: 'regular', label: '常客', type: 'boolean' })).status).toBe(201);
-  // 40 members through the import, two of them named 张…
-  const lines = ['手机号,姓名,性别,生日,门店编码,标签,辣度,常客'];
+  // 40 members through the import, two of them named 张…; every other one with an email
+  const lines = ['手机号,姓名,性别,生日,门店编码,标签,辣度,常客,邮箱'];
   for (let i = 0; i < 40; i++) {
     const name = i === 3 ? '张三' : i === 7 ? '=HYPERLINK("x")' : `会员${i}`;
-    lines.push(`1580000${String(i).padStart(4, '0')},"${name.replace(/"/g, '""')}",${i % 2 ? '女' : '男'},1990-01-${String((i % 28) + 1).padStart(2, '0')},${i < 10 ? 'NS' : ''},${i % 5 === 0 ? 'VIP|常客' : ''},${['微辣', '中辣', '特辣'][i % 3]},${i % 2 ? '是' : '否'}`);
+    const email = i === 3 ? 'Zhang.San@Example.CN' : i % 2 ? `m${i}@example.cn` : '';
+    lines.push(`1580000${String(i).padStart(4, '0')},"${name.replace(/"/g, '""')}",${i % 2 ? '女' : '男'},1990-01-${String((i % 28) + 1).padStart(2, '0')},${i < 10 ? 'NS' : ''},${i % 5 === 0 ? 'VIP|常客' : ''},${['微辣', '中辣', '特辣'][i % 3]},${i % 2 ? '是' : '否'},${email}`);
   }
   const up = await fetch(`${server.baseUrl}/api/v1/members/imports`, { method: 'POST', headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'text/csv' }, body: lines.join('\n') });
   const id = ((await up.json()) as any).id;
@@ -79,25 +80,29 @@ describe('export', () => {
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="members-\d{8}-\d{6}\.csv"$/);
     expect(res.body.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const rows = csvRows(res.body);
-    expect(rows[0]).toEqual(['会员卡号', '手机号', '姓名', '性别', '生日', '门店', '等级', '积分', '等级积分', '储值余额(元)', '短信退订', '状态', '标签', '辣度', '常客', '注册时间']);
+    expect(rows[0]).toEqual(['会员卡号', '手机号', '邮箱', '姓名', '性别', '生日', '门店', '等级', '积分', '等级积分', '储值余额(元)', '短信退订', '状态', '标签', '辣度', '常客', '注册时间']);
     expect(rows).toHaveLength(41);
-    const zhang = rows.find((r) => r[2] === '张三')!;
-    expect(zhang).toEqual(['00000004', '+8615800000003', '张三', '女', '1990-01-04', '南山店', '', '0', '0', '0.00', '否', '正常', '', '微辣', '是', expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)]);
+    const zhang = rows.find((r) => r[3] === '张三')!;
+    // the email as stored: the domain in lower case
+    expect(zhang).toEqual(['00000004', '+8615800000003', 'Zhang.San@example.cn', '张三', '女', '1990-01-04', '南山店', '', '0', '0', '0.00', '否', '正常', '', '微辣', '是', expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)]);
     // a formula in a name is defused for spreadsheet programs
-    expect(rows.some((r) => r[2] === `'=HYPERLINK("x")`)).toBe(true);
+    expect(rows.some((r) => r[3] === `'=HYPERLINK("x")`)).toBe(true);
     expect(rows[1]![0]).toBe('00000040');
+    // members without an email have an empty cell
+    expect(rows.find((r) => r[1] === '+8615800000000')![2]).toBe('');
+    expect(rows.find((r) => r[1] === '+8615800000001')![2]).toBe('m1@example.cn');
   });
 
   it('exports a search (q, tag, storeId) and lang=en headers', async () => {
     const q = csvRows((await download(owner.token, `?q=${encodeURIComponent('张')}`)).body);
-    expect(q.slice(1).map((r) => r[2])).toEqual(['张三']);
+    expect(q.slice(1).map((r) => r[3])).toEqual(['张三']);
     const store = csvRows((await download(owner.token, `?storeId=${(await owner.api.get('/api/v1/org/nodes')).body.items.find((n: any) => n.code === 'NS').id}`)).body);
     expect(store).toHaveLength(1 + 10);
     const tagged = csvRows((await download(owner.token, `?tag=VIP&lang=en`)).body);
-    expect(tagged[0]!.slice(0, 3)).toEqual(['cardNo', 'phone', 'name']);
+    expect(tagged[0]!.slice(0, 4)).toEqual(['cardNo', 'phone', 'email', 'name']);
     expect(tagged[0]).toContain('attributes.spicy');
     expect(tagged).toHaveLength(1 + 8);
-    expect(tagged.slice(1).every((r) => r[12]!.split('|').includes('VIP'))).toBe(true);
+    expect(tagged.slice(1).every((r) => r[13]!.split('|').includes('VIP'))).toBe(true);
     const phone = csvRows((await download(owner.token, '?phone=158-0000-0003')).body);
     expect(phone).toHaveLength(2);
     const bad = await download(owner.token, '?phone=12345');
@@ -114,17 +119,20 @@ describe('export', () => {
     expect(res.headers.get('content-disposition')).toMatch(/\.xlsx"$/);
     const rows = await xlsxRows(res.body);
     expect(rows[0]![0]).toBe('会员卡号');
-    expect(rows.slice(1)).toEqual([['00000004', '+8615800000003', '张三', '女', '1990-01-04', '南山店', '', '0', '0', '0.00', '否', '正常', '', '微辣', '是', expect.any(String)]]);
+    expect(rows.slice(1)).toEqual([['00000004', '+8615800000003', 'Zhang.San@example.cn', '张三', '女', '1990-01-04', '南山店', '', '0', '0', '0.00', '否', '正常', '', '微辣', '是', expect.any(String)]]);
     const all = await xlsxRows((await download(owner.token, '?format=xlsx')).body);
     expect(all).toHaveLength(41);
   });
 
-  it('masks phones and names for an operator without members.pii, and refuses one without members.export', async () => {
+  it('masks phones, emails and names for an operator without members.pii, and refuses one without members.export', async () => {
     const exporter = await operatorWith('exporter', ['members.read', 'members.export']);
     const rows = csvRows((await download(exporter, '?q=' + encodeURIComponent('张三'))).body);
-    expect(rows[1]!.slice(0, 3)).toEqual(['00000004', '158****0003', '张*']);
+    expect(rows[1]!.slice(0, 4)).toEqual(['00000004', '158****0003', 'Z***@example.cn', '张*']);
     const xlsx = await xlsxRows((await download(exporter, '?format=xlsx')).body);
     expect(xlsx.slice(1).every((r) => /^\d{3}\*{4}\d{4}$/.test(r[1]!))).toBe(true);
+    expect(xlsx.slice(1).filter((r) => r[2] !== '').map((r) => r[2])).toHaveLength(20);
+    expect(xlsx.slice(1).every((r) => r[2] === '' || /^[A-Za-z]\*\*\*@example\.cn$/.test(r[2]!))).toBe(true);
+    expect(xlsx.some((r) => r.includes('m1@example.cn'))).toBe(false);
 
     const reader = await operatorWith('reader', ['members.read', 'members.pii']);
     const refused = await download(reader, '?format=csv');

@@ -69,22 +69,25 @@ describe('npm run cli -- import-members', () => {
 
   it('a dry run writes the error report and imports nothing; a merge updates', async () => {
     const file = path.join(dir, 'more.csv');
-    writeFileSync(file, ['手机号,姓名', '15200000001,改名', '12345,坏', '15300000001,新'].join('\n'));
+    writeFileSync(file, ['手机号,姓名,E-mail', '15200000001,改名,Gai@Example.cn', '12345,坏,', '15300000001,新,', '15300000002,坏邮箱,bad@'].join('\n'));
     const dry = await cli(['import-members', file, '--tenant', 'cli-shop', '--dry-run', '--on-duplicate', 'merge']);
     expect(dry.code).toBe(1);
-    expect(dry.stdout).toContain('dry run: 3 rows; would import 1 new members, merge 1 existing; 1 rows with errors');
+    expect(dry.stderr).toContain('E-mail → email');
+    expect(dry.stdout).toContain('dry run: 4 rows; would import 1 new members, merge 1 existing; 2 rows with errors');
     expect(dry.stderr).toContain('3,手机号,12345,is not a valid phone number');
+    expect(dry.stderr).toContain('5,E-mail,bad@,is not an email address (local@domain)');
     expect(readFileSync(`${file}.errors.csv`, 'utf8')).toContain('is not a valid phone number');
     expect(await count('+86153%')).toBe(0);
 
     const all = await cli(['import-members', file, '--tenant', 'cli-shop', '--on-duplicate', 'merge']);
     expect(all.code).toBe(1);
-    expect(all.stdout).toContain('nothing imported: 1 of 3 rows have errors');
+    expect(all.stdout).toContain('nothing imported: 2 of 4 rows have errors');
 
     const good = await cli(['import-members', file, '--tenant', 'cli-shop', '--on-duplicate', 'merge', '--commit-good-rows']);
-    expect(good.stdout).toContain('imported 1 new members, merged 1, skipped 0 existing; 1 rows with errors (of 3)');
+    expect(good.stdout).toContain('imported 1 new members, merged 1, skipped 0 existing; 2 rows with errors (of 4)');
     expect(good.code).toBe(0);
-    expect((await db.query(`select name from members where phone = '+8615200000001'`)).rows[0].name).toBe('改名');
+    expect((await db.query(`select name, email from members where phone = '+8615200000001'`)).rows[0]).toEqual({ name: '改名', email: 'Gai@example.cn' });
+    expect(await count('+8615300000002')).toBe(0);
   });
 
   it('explains wrong usage and unknown merchants', async () => {

@@ -240,11 +240,12 @@ describe('xlsx import', () => {
   it('imports the first worksheet of an Excel workbook, dates and numbers included', async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('会员');
-    ws.addRow(['会员卡号', '手机号码', '姓名', '出生日期', '门店', '到店次数']);
-    ws.addRow(['00009001', 13500135000, '孙七', new Date(Date.UTC(1988, 4, 6)), '静安店', 7]);
-    ws.addRow([null, '13500135001', { richText: [{ text: '周' }, { text: '八' }] }, '1979-11-30', '朝阳店', null]);
+    ws.addRow(['会员卡号', '手机号码', '姓名', '出生日期', '门店', '到店次数', 'E-mail']);
+    ws.addRow(['00009001', 13500135000, '孙七', new Date(Date.UTC(1988, 4, 6)), '静安店', 7, 'Sun.Qi@Example.CN']);
+    // Excel turns a typed address into a mailto link
+    ws.addRow([null, '13500135001', { richText: [{ text: '周' }, { text: '八' }] }, '1979-11-30', '朝阳店', null, { text: 'zhou8@example.cn', hyperlink: 'mailto:zhou8@example.cn' }]);
     ws.addRow([]);
-    ws.addRow(['', '13500135002', '吴九', null, null, 1]);
+    ws.addRow(['', '13500135002', '吴九', null, null, 1, null]);
     const buf = Buffer.from(await wb.xlsx.writeBuffer());
     const up = await upload(owner.token, buf, XLSX, '?fileName=%E4%BC%9A%E5%91%98.xlsx');
     expect(up.status).toBe(201);
@@ -252,19 +253,19 @@ describe('xlsx import', () => {
       format: 'xlsx',
       encoding: null,
       fileName: '会员.xlsx',
-      columns: ['会员卡号', '手机号码', '姓名', '出生日期', '门店', '到店次数'],
-      suggestedMapping: { 会员卡号: 'cardNo', 手机号码: 'phone', 姓名: 'name', 出生日期: 'birthday', 门店: 'storeName', 到店次数: 'attributes.visits' },
+      columns: ['会员卡号', '手机号码', '姓名', '出生日期', '门店', '到店次数', 'E-mail'],
+      suggestedMapping: { 会员卡号: 'cardNo', 手机号码: 'phone', 姓名: 'name', 出生日期: 'birthday', 门店: 'storeName', 到店次数: 'attributes.visits', 'E-mail': 'email' },
     });
     const done = await run(owner.api, up.body.id, 'commit');
     expect(done.body).toMatchObject({ status: 'completed', progress: { total: 3, imported: 3 } });
     const { rows } = await owner_db.query(
-      `select m.card_no, m.name, m.birthday::text, n.name as store, m.attributes from members m left join org_nodes n on n.tenant_id = m.tenant_id and n.id = m.store_id
+      `select m.card_no, m.name, m.birthday::text, n.name as store, m.attributes, m.email from members m left join org_nodes n on n.tenant_id = m.tenant_id and n.id = m.store_id
         where m.phone like '+86135001350%' order by m.phone`,
     );
     expect(rows).toEqual([
-      { card_no: '00009001', name: '孙七', birthday: '1988-05-06', store: '静安店', attributes: { visits: 7 } },
-      { card_no: expect.stringMatching(/^\d{8}$/), name: '周八', birthday: '1979-11-30', store: '朝阳店', attributes: {} },
-      { card_no: expect.stringMatching(/^\d{8}$/), name: '吴九', birthday: null, store: null, attributes: { visits: 1 } },
+      { card_no: '00009001', name: '孙七', birthday: '1988-05-06', store: '静安店', attributes: { visits: 7 }, email: 'Sun.Qi@example.cn' },
+      { card_no: expect.stringMatching(/^\d{8}$/), name: '周八', birthday: '1979-11-30', store: '朝阳店', attributes: {}, email: 'zhou8@example.cn' },
+      { card_no: expect.stringMatching(/^\d{8}$/), name: '吴九', birthday: null, store: null, attributes: { visits: 1 }, email: null },
     ]);
   });
 });
@@ -389,6 +390,88 @@ describe('duplicates by phone: skip or merge', () => {
   });
 });
 
+describe('email', () => {
+  const email = async (phone: string) => (await owner_db.query(`select email from members where phone = $1`, [phone])).rows[0]?.email as string | null | undefined;
+
+  it('imports valid addresses normalised, an empty cell as none, and reports a malformed one at its row', async () => {
+    const csv = [
+      '手机号,姓名,Email',
+      '13400134001,邮一,Zhang.Wei@Example.CN', //  2 good: the domain is stored in lower case
+      '13400134002,邮二,', //                      3 good, no email
+      '13400134003,邮三,zhang.example.cn', //      4 no @
+      '13400134004,邮四,li@localhost', //          5 no domain
+      '13400134005,邮五, wang@例子.中国 ', //       6 good: an IDN, trimmed
+    ].join('\n');
+    const up = await upload(owner.token, csv);
+    expect(up.status).toBe(201);
+    expect(up.body.suggestedMapping).toMatchObject({ Email: 'email' });
+
+    const dry = await run(owner.api, up.body.id, 'dry-run');
+    expect(dry.body).toMatchObject({ status: 'validated', progress: { total: 5, failed: 2, imported: 3 } });
+    expect(await report(owner.token, up.body.id)).toEqual([
+      { row: '4', column: 'Email', value: 'zhang.example.cn', reason: 'is not an email address (local@domain)' },
+      { row: '5', column: 'Email', value: 'li@localhost', reason: 'has no valid domain after the @' },
+    ]);
+
+    // all or nothing: the bad rows stop the commit
+    const refused = await run(owner.api, up.body.id, 'commit');
+    expect(refused.body).toMatchObject({ status: 'failed', error: { code: 'import_rows_invalid' } });
+    expect(await email('+8613400134001')).toBeUndefined();
+
+    const done = await run(owner.api, up.body.id, 'commit', { commitGoodRows: true });
+    expect(done.body).toMatchObject({ status: 'completed', progress: { imported: 3, failed: 2 } });
+    expect(await email('+8613400134001')).toBe('Zhang.Wei@example.cn');
+    expect(await email('+8613400134002')).toBeNull();
+    expect(await email('+8613400134005')).toBe('wang@例子.中国');
+    // a row with a bad email changes nothing
+    expect(await email('+8613400134003')).toBeUndefined();
+    expect(await email('+8613400134004')).toBeUndefined();
+    const found = await owner.api.get('/api/v1/members/lookup?key=13400134001');
+    expect(found.body).toMatchObject({ name: '邮一', email: 'Zhang.Wei@example.cn', emailOptOut: false });
+  });
+
+  it('a merge gives existing members the file\'s email; an empty cell keeps theirs; skip leaves them alone', async () => {
+    const a = await owner.api.post('/api/v1/members', { phone: '13400134101', name: '甲', email: 'old-a@example.cn' });
+    const b = await owner.api.post('/api/v1/members', { phone: '13400134102', name: '乙', email: 'old-b@example.cn' });
+    const c = await owner.api.post('/api/v1/members', { phone: '13400134103', name: '丙' });
+    expect([a.status, b.status, c.status]).toEqual([201, 201, 201]);
+    const csv = ['手机号,电子邮件', '13400134101,new-a@EXAMPLE.cn', '13400134102,', '13400134103,c@example.cn', '13400134104,bad@'].join('\n');
+
+    const up1 = await upload(owner.token, csv);
+    const skip = await run(owner.api, up1.body.id, 'commit', { onDuplicate: 'skip', commitGoodRows: true });
+    expect(skip.body).toMatchObject({ status: 'completed', progress: { imported: 0, skipped: 3, failed: 1 } });
+    expect(await email('+8613400134101')).toBe('old-a@example.cn');
+    expect(await report(owner.token, up1.body.id)).toEqual([{ row: '5', column: '电子邮件', value: 'bad@', reason: 'is not an email address (local@domain)' }]);
+
+    const up2 = await upload(owner.token, csv);
+    const merge = await run(owner.api, up2.body.id, 'commit', { onDuplicate: 'merge', commitGoodRows: true });
+    expect(merge.body).toMatchObject({ status: 'completed', progress: { merged: 3, failed: 1 } });
+    expect(await email('+8613400134101')).toBe('new-a@example.cn');
+    expect(await email('+8613400134102')).toBe('old-b@example.cn');
+    expect(await email('+8613400134103')).toBe('c@example.cn');
+    expect(await email('+8613400134104')).toBeUndefined();
+    // the change history has the address before and after (and masks it without members.pii, as for the API's changes)
+    const changes = await owner_db.query(
+      `select before->>'email' as before, after->>'email' as after from member_changes where member_id = $1 and change = 'import_merge'`,
+      [a.body.id],
+    );
+    expect(changes.rows).toEqual([{ before: 'old-a@example.cn', after: 'new-a@example.cn' }]);
+  });
+
+  it('masks email cells of the error report for a viewer without members.pii', async () => {
+    const up = await upload(owner.token, '手机号,邮箱\n13400134201,zhou.example@\n');
+    await run(owner.api, up.body.id, 'dry-run');
+    expect(await report(owner.token, up.body.id)).toEqual([{ row: '2', column: '邮箱', value: 'zhou.example@', reason: 'is not an email address (local@domain)' }]);
+    const nodes = (await owner.api.get('/api/v1/org/nodes')).body.items;
+    const hq = nodes.find((n: any) => n.kind === 'headquarters');
+    const role = await owner.api.post('/api/v1/roles', { code: 'emailimporter', name: 'Email importer', permissions: ['members.import'] });
+    expect(role.status).toBe(201);
+    await owner.api.post('/api/v1/operators', { username: 'eimp1', password: 'importer-password-1', name: 'Email importer', roleId: role.body.id, orgNodeId: hq.id });
+    const token = await login(server.baseUrl, 'eimp1', 'importer-password-1', 'tea-house');
+    expect(await report(token, up.body.id)).toEqual([{ row: '2', column: '邮箱', value: 'z***@', reason: 'is not an email address (local@domain)' }]);
+  });
+});
+
 describe('access', () => {
   it('is for operators with members.import; another tenant gets 404 for every import URL', async () => {
     const up = await upload(owner.token, '手机号\n13100131000\n');
@@ -418,8 +501,8 @@ describe('access', () => {
     const importer = await owner.api.post('/api/v1/roles', { code: 'importer', name: 'Importer', permissions: ['members.import'] });
     await owner.api.post('/api/v1/operators', { username: 'imp1', password: 'importer-password-1', name: 'Importer', roleId: importer.body.id, orgNodeId: hq.id });
     const impToken = await login(server.baseUrl, 'imp1', 'importer-password-1', 'tea-house');
-    const masked = await upload(impToken, '手机号,姓名\n13100131002,欧阳娜娜\n');
-    expect(masked.body.sample).toEqual([['131****1002', '欧***']]);
+    const masked = await upload(impToken, '手机号,姓名,邮箱\n13100131002,欧阳娜娜,ouyang@example.cn\n');
+    expect(masked.body.sample).toEqual([['131****1002', '欧***', 'o***@example.cn']]);
 
     expect((await owner.api.del(`/api/v1/members/imports/${id}`)).status).toBe(204);
     expect((await owner.api.get(`/api/v1/members/imports/${id}`)).status).toBe(404);

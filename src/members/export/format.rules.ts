@@ -1,10 +1,12 @@
 import type { AttributeDef } from '../attributes.rules.js';
+import { maskEmail } from '../email.rules.js';
 import { maskName, maskPhone } from '../phone.rules.js';
 
 /** A member row as the export query returns it. */
 export interface ExportRow {
   card_no: string;
   phone: string;
+  email: string | null;
   name: string | null;
   gender: string | null;
   birthday: string | null;
@@ -31,8 +33,8 @@ export type ExportLang = 'zh' | 'en';
 export function exportHeaders(defs: readonly AttributeDef[], lang: ExportLang): string[] {
   const base =
     lang === 'zh'
-      ? ['会员卡号', '手机号', '姓名', '性别', '生日', '门店', '等级', '积分', '等级积分', '储值余额(元)', '短信退订', '状态', '标签']
-      : ['cardNo', 'phone', 'name', 'gender', 'birthday', 'store', 'tier', 'points', 'tierPoints', 'storedValueYuan', 'smsOptOut', 'status', 'tags'];
+      ? ['会员卡号', '手机号', '邮箱', '姓名', '性别', '生日', '门店', '等级', '积分', '等级积分', '储值余额(元)', '短信退订', '状态', '标签']
+      : ['cardNo', 'phone', 'email', 'name', 'gender', 'birthday', 'store', 'tier', 'points', 'tierPoints', 'storedValueYuan', 'smsOptOut', 'status', 'tags'];
   const attrs = defs.map((d) => (lang === 'zh' ? d.label : `attributes.${d.key}`));
   return [...base, ...attrs, lang === 'zh' ? '注册时间' : 'createdAt'];
 }
@@ -56,17 +58,19 @@ function attributeText(def: AttributeDef, v: unknown, lang: ExportLang): string 
 }
 
 /**
- * One member as export cells. Without the members.pii permission phone and name are masked
- * exactly as the console shows them (138****8000, 张*).
+ * One member as export cells. Without the members.pii permission phone, email and name are
+ * masked exactly as the console shows them (138****8000, z***@example.cn, 张*).
  * @example exportCells({ phone: '+8613800138000', name: '张三', … }, [], 'zh', false)[1] === '138****8000'
  */
 export function exportCells(r: ExportRow, defs: readonly AttributeDef[], lang: ExportLang, canSeePii: boolean): string[] {
   const zh = lang === 'zh';
   const phone = canSeePii ? r.phone : maskPhone(r.phone);
   const name = canSeePii ? (r.name ?? '') : (maskName(r.name) ?? '');
+  const email = r.email === null ? '' : canSeePii ? r.email : maskEmail(r.email);
   return [
     r.card_no,
     phone,
+    email,
     name,
     r.gender ? (zh ? (GENDER_ZH[r.gender] ?? r.gender) : r.gender) : '',
     r.birthday ?? '',

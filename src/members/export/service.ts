@@ -43,7 +43,7 @@ export async function prepareExport(database: Database, actor: TenantActor, filt
     return { defs: d.rows, timezone: t.rows[0]?.timezone ?? 'Asia/Shanghai' };
   });
   const query = sql`
-    select ${members.cardNo} as card_no, ${members.phone} as phone, ${members.name} as name, ${members.gender} as gender,
+    select ${members.cardNo} as card_no, ${members.phone} as phone, ${members.email} as email, ${members.name} as name, ${members.gender} as gender,
            ${members.birthday}::text as birthday, n.name as store_name, ${members.tierCode} as tier_code,
            ${members.points}::text as points, ${members.tierPoints}::text as tier_points,
            ${members.storedValueFen}::text as stored_value_fen, ${members.smsOptOut} as sms_opt_out,

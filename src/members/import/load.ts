@@ -165,14 +165,14 @@ export async function loadMembers(
     const ctx = await loadContext(client, tx, actor);
     await client.query(`
       create temp table import_rows (
-        row_no bigint not null, phone text not null, name text, gender text, birthday date,
+        row_no bigint not null, phone text not null, name text, gender text, birthday date, email text,
         card_no text, store_id bigint, attributes jsonb not null, tags text[] not null, created_at timestamp,
         bad boolean not null default false, member_id bigint, member_card text
       ) on commit drop`);
     await client.query(`create temp table import_errors (row_no bigint, column_name text, value text, reason text) on commit drop`);
 
     // ---------------------------------------------------------------- 1. stream into staging
-    const copy = client.query(copyFrom('copy import_rows (row_no, phone, name, gender, birthday, card_no, store_id, attributes, tags, created_at) from stdin'));
+    const copy = client.query(copyFrom('copy import_rows (row_no, phone, name, gender, birthday, email, card_no, store_id, attributes, tags, created_at) from stdin'));
     const copyDone = new Promise<void>((resolve, reject) => {
       copy.on('finish', resolve);
       copy.on('error', reject);
@@ -360,6 +360,7 @@ function copyLine(r: StagedRow): string {
     (r.name === null ? NULL : copyText(r.name)) + '\t' +
     (r.gender ?? NULL) + '\t' +
     (r.birthday ?? NULL) + '\t' +
+    (r.email === null ? NULL : copyText(r.email)) + '\t' +
     (r.cardNo ?? NULL) + '\t' +
     (r.storeId ?? NULL) + '\t' +
     copyText(JSON.stringify(r.attributes)) + '\t' +
@@ -500,7 +501,7 @@ async function writeMembers(
     // fields before and after (src reads the rows as they were before the update).
     const res = await client.query(
       `with src as (
-         select s.*, m.name as old_name, m.gender as old_gender, m.birthday as old_birthday, m.store_id as old_store_id,
+         select s.*, m.name as old_name, m.gender as old_gender, m.birthday as old_birthday, m.email as old_email, m.store_id as old_store_id,
                 m.attributes as old_attributes, m.tags as old_tags
            from import_rows s join members m on m.tenant_id = $1 and m.id = s.member_id
           where not s.bad),
@@ -509,6 +510,7 @@ async function writeMembers(
                 name = coalesce(src.name, m.name),
                 gender = coalesce(src.gender, m.gender),
                 birthday = coalesce(src.birthday, m.birthday),
+                email = coalesce(src.email, m.email),
                 store_id = coalesce(src.store_id, m.store_id),
                 attributes = m.attributes || src.attributes,
                 tags = case when cardinality(src.tags) = 0 then m.tags else
@@ -518,9 +520,9 @@ async function writeMembers(
          returning m.id)
        insert into member_changes (tenant_id, member_id, change, before, after, reason, actor_type, actor_id, actor_name)
        select $1, src.member_id, 'import_merge',
-              jsonb_build_object('name', src.old_name, 'gender', src.old_gender, 'birthday', src.old_birthday,
+              jsonb_build_object('name', src.old_name, 'gender', src.old_gender, 'birthday', src.old_birthday, 'email', src.old_email,
                                  'storeId', src.old_store_id::text, 'attributes', src.old_attributes, 'tags', to_jsonb(src.old_tags)),
-              jsonb_strip_nulls(jsonb_build_object('name', src.name, 'gender', src.gender, 'birthday', src.birthday,
+              jsonb_strip_nulls(jsonb_build_object('name', src.name, 'gender', src.gender, 'birthday', src.birthday, 'email', src.email,
                                  'storeId', src.store_id::text, 'attributes', src.attributes,
                                  'tags', case when cardinality(src.tags) = 0 then null else to_jsonb(src.tags) end)),
               $2, $3, $4, $5
@@ -533,14 +535,14 @@ async function writeMembers(
   const joinedAt = `coalesce(s.created_at at time zone '${ctx.timezone.replace(/'/g, "''")}', now())`;
   // new members start in the lowest tier when its threshold is 0 (as at the counter)
   const tier = await startingTier(tx, tenantId);
-  const columns = `tenant_id, card_no, phone, name, gender, birthday, store_id, attributes, tags, source, created_at, updated_at, tier_code`;
+  const columns = `tenant_id, card_no, phone, name, gender, birthday, email, store_id, attributes, tags, source, created_at, updated_at, tier_code`;
   let inserted = 0;
   // Rows that bring their own card number go first, so the allocation below sees their
   // numbers as taken.
   if (!demo) {
     const res = await client.query(
       `insert into members (${columns})
-       select $1, s.card_no, s.phone, s.name, s.gender, s.birthday, s.store_id, s.attributes, s.tags, 'import', ${joinedAt}, now(), $2::text
+       select $1, s.card_no, s.phone, s.name, s.gender, s.birthday, s.email, s.store_id, s.attributes, s.tags, 'import', ${joinedAt}, now(), $2::text
          from import_rows s where not s.bad and s.member_id is null and s.card_no is not null
         order by s.row_no
        on conflict (tenant_id, phone) do nothing`,
@@ -576,7 +578,7 @@ async function writeMembers(
     }
     const res = await client.query(
       `insert into members (${columns})
-       select $1, c.card_no, s.phone, s.name, s.gender, s.birthday, s.store_id, s.attributes, s.tags, $2, ${joinedAt}, now(), $3::text
+       select $1, c.card_no, s.phone, s.name, s.gender, s.birthday, s.email, s.store_id, s.attributes, s.tags, $2, ${joinedAt}, now(), $3::text
          from (select s.*, row_number() over (order by s.row_no) as rn
                  from import_rows s where not s.bad and s.member_id is null and s.card_no is null) s
          join import_cards c on c.rn = s.rn

@@ -8,7 +8,7 @@ import type { FieldError } from '../../platform/http/problem.js';
  * caller leaves out use the suggested mapping (from the headers); a column that neither names
  * nor suggests anything is a header error, so no data is dropped without someone deciding it.
  */
-export const BASE_TARGETS = ['phone', 'name', 'gender', 'birthday', 'cardNo', 'storeCode', 'storeName', 'tags', 'createdAt'] as const;
+export const BASE_TARGETS = ['phone', 'name', 'gender', 'birthday', 'email', 'cardNo', 'storeCode', 'storeName', 'tags', 'createdAt'] as const;
 export type BaseTarget = (typeof BASE_TARGETS)[number];
 export type Target = BaseTarget | `attributes.${string}`;
 export type Mapping = Record<string, Target | null>;
@@ -22,6 +22,8 @@ const ALIASES: Record<BaseTarget, string[]> = {
   name: ['姓名', '名字', '会员姓名', '客户姓名', '会员名称', '客户名称', 'name', 'fullname', 'membername'],
   gender: ['性别', 'gender', 'sex'],
   birthday: ['生日', '出生日期', '生日日期', '出生年月日', 'birthday', 'birthdate', 'dateofbirth', 'dob'],
+  // headerKey drops the hyphen: 'E-mail' and 'e_mail' come out as 'email'
+  email: ['邮箱', '电子邮件', '电子邮箱', '邮箱地址', '电子邮件地址', '会员邮箱', 'email', 'emailaddress'],
   cardNo: ['卡号', '会员卡号', '会员卡', '会员编号', 'cardno', 'cardnumber', 'card', 'membercardno'],
   storeCode: ['门店编码', '门店代码', '门店编号', '店铺编码', 'storecode'],
   storeName: ['门店', '门店名称', '所属门店', '开卡门店', '注册门店', '店铺', 'store', 'storename'],

@@ -80,7 +80,7 @@ const RunBody = Type.Object(
     mapping: Type.Optional(
       Type.Record(Type.String({ maxLength: 200 }), Type.Union([Type.String({ pattern: TARGET_PATTERN }), Type.Null()]), {
         maxProperties: 500,
-        description: 'file column → phone | name | gender | birthday | cardNo | storeCode | storeName | tags | createdAt | attributes.<key>, or null to ignore; columns left out use suggestedMapping',
+        description: 'file column → phone | name | gender | birthday | email | cardNo | storeCode | storeName | tags | createdAt | attributes.<key>, or null to ignore; columns left out use suggestedMapping',
       }),
     ),
     onDuplicate: Type.Optional(Type.Union([Type.Literal('skip'), Type.Literal('merge')], { default: 'skip', description: 'a phone that is already a member' })),

@@ -1,5 +1,6 @@
 import { parseAttributeText, validateAttributes, type AttributeDef, type AttributeValue } from '../attributes.rules.js';
 import { matchesPlan, type CardPlan } from '../card.rules.js';
+import { parseEmailAddress } from '../email.rules.js';
 import { normalizeMobile, type PhoneResult } from '../phone.rules.js';
 import type { Gender } from '../schema.js';
 import type { ResolvedColumn } from './mapping.rules.js';
@@ -13,6 +14,8 @@ export interface StagedRow {
   name: string | null;
   gender: Gender | null;
   birthday: string | null;
+  /** as `parseEmailAddress` stores it (domain in lower case), as the member API does */
+  email: string | null;
   cardNo: string | null;
   storeId: string | null;
   attributes: Record<string, AttributeValue>;
@@ -154,7 +157,7 @@ function splitList(text: string): string[] {
  */
 export function readRow(cells: readonly string[], columns: readonly ResolvedColumn[], rowNo: number, ctx: RowContext): { row: StagedRow | null; errors: CellError[] } {
   const errors: CellError[] = [];
-  const row: StagedRow = { rowNo, phone: '', name: null, gender: null, birthday: null, cardNo: null, storeId: null, attributes: {}, tags: [], createdAt: null };
+  const row: StagedRow = { rowNo, phone: '', name: null, gender: null, birthday: null, email: null, cardNo: null, storeId: null, attributes: {}, tags: [], createdAt: null };
   let storeByCode: string | null = null;
   let storeByName: string | null = null;
   let storeCol: ResolvedColumn | null = null;
@@ -196,6 +199,13 @@ export function readRow(cells: readonly string[], columns: readonly ResolvedColu
         if (!d) bad(errors, col, value, 'is not a date (write it as YYYY-MM-DD)');
         else if (d < '1900-01-01' || d > ctx.today) bad(errors, col, value, `must be between 1900-01-01 and today (${ctx.today})`);
         else row.birthday = d;
+        break;
+      }
+      case 'email': {
+        if (!value) break; // empty: no address (a merge keeps what the member has)
+        const e = parseEmailAddress(value);
+        if (e.ok) row.email = e.address;
+        else bad(errors, col, value, e.reason);
         break;
       }
       case 'cardNo': {

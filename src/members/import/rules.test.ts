@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import type { AttributeDef } from '../attributes.rules.js';
 import { normalizeMobile } from '../phone.rules.js';
-import { csvField } from '../export/format.rules.js';
+import { csvField, exportCells, exportHeaders, type ExportRow } from '../export/format.rules.js';
 import { demoHeader, demoMobile, demoRows, MOBILE_PREFIXES } from './demo.rules.js';
 import { FormatSniffer, guessDelimiter } from './detect.rules.js';
 import { copyText, textArrayLiteral } from './load.js';
@@ -90,6 +90,14 @@ describe('column mapping', () => {
     });
   });
 
+  it('suggests email for its Chinese and English headers, whatever the case', () => {
+    for (const h of ['邮箱', '电子邮件', '电子邮箱', 'Email', 'E-mail', 'EMAIL', 'e_mail', 'Email Address', '邮箱（选填）']) {
+      expect(suggestMapping(['手机号', h], defs), h).toEqual({ 手机号: 'phone', [h]: 'email' });
+    }
+    // one column per field: a second email column is the user's decision
+    expect(suggestMapping(['邮箱', 'E-mail'], defs)).toEqual({ 邮箱: 'email', 'E-mail': undefined });
+  });
+
   it('checks explicit mappings against the file and the attributes', () => {
     expect(checkMapping({ 手机: 'phone', 颜色: 'attributes.color' }, ['手机', '颜色'], defs)).toEqual([
       { path: 'body.mapping.颜色', message: expect.stringContaining('attributes.color is not an attribute this merchant has defined (defined: taste, visits, vip)') },
@@ -138,6 +146,7 @@ describe('row checks', () => {
       name: '张三',
       gender: 'female',
       birthday: '1990-01-02',
+      email: null,
       cardNo: 'VIP000042',
       storeId: '11',
       attributes: { taste: '甜', visits: 1200, vip: true },
@@ -167,6 +176,25 @@ describe('row checks', () => {
     expect(sameName.errors[0]!.reason).toContain('two stores have this name');
     const missing = readRow(['', '张三', '', '', '', '', '', '', '', '', '', ''], cols, 4, ctx());
     expect(missing.errors).toEqual([{ column: '手机', value: '', reason: expect.stringContaining('is required') }]);
+  });
+
+  it('reads an email cell as the member API does: normalised, empty = none, malformed = an error', () => {
+    const emailCols = resolveColumns(['手机', '邮箱'], {}, suggestMapping(['手机', '邮箱'], defs)).columns;
+    const read = (email: string) => readRow(['13800138000', email], emailCols, 5, ctx());
+    expect(read(' Zhang.Wei@Example.CN ')).toEqual({ row: expect.objectContaining({ phone: '+8613800138000', email: 'Zhang.Wei@example.cn' }), errors: [] });
+    expect(read('')).toEqual({ row: expect.objectContaining({ email: null }), errors: [] });
+    expect(read('   ')).toEqual({ row: expect.objectContaining({ email: null }), errors: [] });
+    expect(read('小王@例子.中国').errors).toEqual([{ column: '邮箱', value: '小王@例子.中国', reason: 'has characters not allowed before the @' }]);
+    expect(read('wang@例子.中国').row!.email).toBe('wang@例子.中国');
+    for (const [bad, reason] of [
+      ['zhang.example.cn', 'is not an email address (local@domain)'],
+      ['zhang@localhost', 'has no valid domain after the @'],
+      ['张 三 <z@example.cn>', 'has characters not allowed before the @'],
+    ] as const) {
+      expect(read(bad), bad).toEqual({ row: null, errors: [{ column: '邮箱', value: bad, reason }] });
+    }
+    // a bad email is named with the other bad cells of its row, in column order
+    expect(readRow(['12345', 'x@'], emailCols, 6, ctx()).errors.map((e) => e.column)).toEqual(['手机', '邮箱']);
   });
 
   it('reads dates the ways spreadsheets write them', () => {
@@ -212,6 +240,22 @@ describe('CSV output', () => {
     expect(csvField('+8613800138000')).toBe('+8613800138000');
     expect(csvField('-12.5')).toBe('-12.5');
     expect(csvField(null)).toBe('');
+  });
+});
+
+describe('export cells', () => {
+  const member: ExportRow = {
+    card_no: '00000001', phone: '+8613800138000', email: 'zhang.wei@example.cn', name: '张三', gender: 'male', birthday: null,
+    store_name: null, tier_code: null, points: '0', tier_points: '0', stored_value_fen: '0', sms_opt_out: false, status: 'active',
+    tags: [], attributes: {}, created_local: '2025-01-01 00:00:00',
+  };
+  it('carry the email after the phone, masked like it without members.pii, and re-import by header', () => {
+    expect(exportHeaders([], 'zh').slice(0, 4)).toEqual(['会员卡号', '手机号', '邮箱', '姓名']);
+    expect(exportHeaders([], 'en').slice(0, 4)).toEqual(['cardNo', 'phone', 'email', 'name']);
+    expect(exportCells(member, [], 'zh', true).slice(1, 4)).toEqual(['+8613800138000', 'zhang.wei@example.cn', '张三']);
+    expect(exportCells(member, [], 'zh', false).slice(1, 4)).toEqual(['138****8000', 'z***@example.cn', '张*']);
+    expect(exportCells({ ...member, email: null }, [], 'en', false)[2]).toBe('');
+    for (const lang of ['zh', 'en'] as const) expect(suggestMapping(exportHeaders([], lang), [])[lang === 'zh' ? '邮箱' : 'email']).toBe('email');
   });
 });
 

@@ -12,6 +12,7 @@ import { AppError, badRequest, conflict, notFound } from '../../platform/http/pr
 import { audit } from '../../platform/tenancy/audit.js';
 import type { AttributeDef } from '../attributes.rules.js';
 import { csvField } from '../export/format.rules.js';
+import { maskEmail } from '../email.rules.js';
 import { maskName, maskPhone } from '../phone.rules.js';
 import type { TextEncoding } from './detect.rules.js';
 import { loadMembers, type ErrorEntry, type LoadActor, type LoadCounts, type LoadOptions, type LoadResult, type LoadSink } from './load.js';
@@ -95,21 +96,23 @@ function percentOf(row: MemberImportRow): number {
   }
 }
 
-/** Phone and name cells are masked for viewers without members.pii (sample rows and report). */
-function piiColumns(row: MemberImportRow): { phone: Set<string>; name: Set<string> } {
+type PiiKind = 'phone' | 'name' | 'email';
+
+/** Phone, name and email cells are masked for viewers without members.pii (sample rows and
+ * report): the columns mapped to them, by header. */
+function piiColumns(row: MemberImportRow): Map<string, PiiKind> {
   const mapping = { ...row.suggestedMapping, ...((row.options as RunOptions | null)?.mapping ?? {}) };
-  const phone = new Set<string>();
-  const name = new Set<string>();
+  const out = new Map<string, PiiKind>();
   for (const [col, target] of Object.entries(mapping)) {
-    if (target === 'phone') phone.add(col);
-    if (target === 'name') name.add(col);
+    if (target === 'phone' || target === 'name' || target === 'email') out.set(col, target);
   }
-  return { phone, name };
+  return out;
 }
 
-function maskCell(kind: 'phone' | 'name' | null, value: string): string {
+function maskCell(kind: PiiKind | undefined, value: string): string {
   if (!value || !kind) return value;
   if (kind === 'name') return maskName(value) ?? '';
+  if (kind === 'email') return maskEmail(value.trim());
   const digits = value.replace(/[^0-9+]/g, '');
   return maskPhone(digits.startsWith('+') ? digits : digits.length >= 11 ? '+86' + digits.slice(-11) : digits);
 }
@@ -119,7 +122,7 @@ export function toView(row: MemberImportRow, canSeePii: boolean): ImportView {
   if (!canSeePii) {
     const pii = piiColumns(row);
     sample = sample.map((cells) =>
-      cells.map((c, i) => maskCell(pii.phone.has(row.columns[i] ?? '') ? 'phone' : pii.name.has(row.columns[i] ?? '') ? 'name' : null, c)),
+      cells.map((c, i) => maskCell(pii.get(row.columns[i] ?? ''), c)),
     );
   }
   return {
@@ -301,7 +304,7 @@ export async function* errorReport(deps: ImportDeps, actor: ImportActor, id: str
     let out = '';
     for (const e of page) {
       let value = e.value ?? '';
-      if (pii && e.columnName && e.rowNo > 1) value = maskCell(pii.phone.has(e.columnName) ? 'phone' : pii.name.has(e.columnName) ? 'name' : null, value);
+      if (pii && e.columnName && e.rowNo > 1) value = maskCell(pii.get(e.columnName), value);
       out += [csvField(e.rowNo), csvField(e.columnName), csvField(value), csvField(e.reason)].join(',') + '\r\n';
     }
     yield out;
