@@ -8,9 +8,9 @@
  *    impossible; a crash before the commit leaves no snapshot at all.
  * 2. Batches (one transaction each): check the campaign is still 'sending' (a pause stops here,
  *    between batches), claim up to `batchSize` pending rows (FOR UPDATE SKIP LOCKED, so runs side
- *    by side never take the same ones), skip frequency-capped members, call sendSms / sendEmail
- *    for the others in the same transaction, and mark each row sent | suppressed | failed with
- *    the message id. A crash rolls the whole batch back: its messages were never queued, its
+ *    by side never take the same ones), skip frequency-capped members, queue the others' SMS in
+ *    one batch (sendSmsBatch) or their emails one by one, in the same transaction, and mark each
+ *    row sent | suppressed | failed with the message id. A crash rolls the whole batch back: its messages were never queued, its
  *    rows are still pending — so every recipient gets exactly one message.
  * 3. No pending row left → 'done'.
  *
@@ -22,7 +22,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { sql } from 'drizzle-orm';
 import { tierNames } from '../loyalty/index.js';
-import { emailContext, sendEmail, sendSms, smsContext } from '../messaging/index.js';
+import { emailContext, sendEmail, sendSmsBatch, smsContext, type BatchSmsItem } from '../messaging/index.js';
 import type { Database } from '../platform/db/client.js';
 import { withTenant, type Tx } from '../platform/db/with-tenant.js';
 import { AppError } from '../platform/http/problem.js';
@@ -218,32 +218,28 @@ async function sendBatch(tx: Tx, tenantId: string, campaignId: string, batchSize
   };
   if (c.channel === 'sms' && 'text' in c.template) {
     const context = await smsContext(tx, tenantId);
+    const out: BatchSmsItem[] = [];
     for (const raw of rows) {
       const m = toRecipient(raw, tiers);
       const skip = skipReason('sms', c.marketing, settings.frequencyCap, m);
-      // opt-out is left to sendSms, which logs the suppressed message for the campaign
+      // opt-out is left to the send, which logs the suppressed message for the campaign
       if (skip && skip !== 'opted_out') {
         mark(m.id, 'suppressed', skip, null);
         continue;
       }
-      try {
-        const r = await sendSms(tx, {
-          tenantId,
-          to: m.phone,
-          text: renderTemplate(c.template.text, templateValues(m, context.name)),
-          kind,
-          memberId: m.id,
-          campaignId,
-          subCode: c.sub_code,
-          context,
-        }, now);
-        if (r.status === 'queued') mark(m.id, 'sent', null, r.id);
-        else mark(m.id, 'suppressed', r.failReason ?? 'opted_out', r.id);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        mark(m.id, 'failed', err.code === 'bad_request' ? 'invalid_message' : err.code, null);
-      }
+      out.push({ to: m.phone, text: renderTemplate(c.template.text, templateValues(m, context.name)), kind, memberId: m.id, campaignId, subCode: c.sub_code });
     }
+    const sent = await sendSmsBatch(tx, tenantId, context, out, now);
+    sent.forEach((r, i) => {
+      const id = out[i]!.memberId;
+      if (r.ok) {
+        if (r.status === 'queued') mark(id, 'sent', null, r.id);
+        else mark(id, 'suppressed', r.failReason ?? 'opted_out', r.id);
+      } else {
+        if (!(r.error instanceof AppError)) throw r.error;
+        mark(id, 'failed', r.error.code === 'bad_request' ? 'invalid_message' : r.error.code, null);
+      }
+    });
   } else {
     const t = c.template as { subject: string; body: string };
     const context = await emailContext(tx, tenantId);

@@ -6,7 +6,7 @@
 import type { EmailRuntime } from './email.runtime.js';
 import type { SmsRuntime } from './runtime.js';
 
-export { sendSms, smsContext, type SendSmsInput, type SendSmsResult, type SmsContext } from './send.service.js';
+export { sendSms, sendSmsBatch, smsContext, type BatchSmsItem, type BatchSmsResult, type SendSmsInput, type SendSmsResult, type SmsContext } from './send.service.js';
 export { allocateSubCode, listMessages, getOutbound, type OutboundView, type InboundView, type SubCodeView } from './queries.service.js';
 export { composeSms, renderTemplate, unknownVariables, signatureOf, TEMPLATE_VARIABLES, DEFAULT_OPT_OUT_HINT, type SmsKind } from './compose.rules.js';
 export { segmentsOf, splitForSubmit, chooseEncoding, encodedLength, MAX_TEXT_LENGTH, type SmsEncoding } from './encoding.rules.js';

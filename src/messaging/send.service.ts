@@ -251,3 +251,122 @@ export async function sendSms(tx: Tx | Querier, input: SendSmsInput, now = new D
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
+
+/** One message of a batch to members (a campaign's batch): like `SendSmsInput`, with a member. */
+export interface BatchSmsItem {
+  to: string;
+  text: string;
+  kind: SmsKind;
+  memberId: string;
+  campaignId?: string | null;
+  subCode?: string | null;
+}
+
+export type BatchSmsResult = { ok: true; id: string; status: 'queued' | 'failed' | 'suppressed'; failReason: string | null } | { ok: false; error: unknown };
+
+const OPTED_OUT_MANY_SQL = `SELECT id::text FROM members WHERE tenant_id = $1 AND id = ANY($2::bigint[]) AND sms_opt_out`;
+
+const SUPPRESSED_MANY_SQL = `INSERT INTO sms_outbound (tenant_id, kind, status, fail_reason, sender, recipient, body, encoding, segments, cost_fen,
+                          sub_code, campaign_id, member_id, final_at)
+  SELECT $1, u.kind, 'suppressed', 'opted_out', u.sender, u.recipient, u.body, u.encoding, u.segments, 0, u.sub_code, u.campaign_id, u.member_id, now()
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::bigint[], $10::bigint[])
+      AS u(kind, sender, recipient, body, encoding, segments, sub_code, campaign_id, member_id)
+  RETURNING id::text, member_id::text`;
+
+/** QUEUE_SQL for many messages: the batch's cost is debited at once (or nothing is written), and
+ * each message gets its ledger row (running balance in batch order) and its outbox row. */
+const QUEUE_MANY_SQL = `WITH debit AS (
+  UPDATE tenants SET credit_fen = credit_fen - $2::bigint WHERE id = $1 AND credit_fen >= $2::bigint RETURNING credit_fen
+), u AS (
+  SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[],
+                       $13::timestamptz[], $14::text[], $15::boolean[])
+    WITH ORDINALITY AS u(kind, sender, recipient, body, encoding, segments, cost, sub_code, campaign_id, member_id, due_at, address, held, ord)
+), msg AS (
+  INSERT INTO sms_outbound (tenant_id, kind, status, sender, recipient, body, encoding, segments, cost_fen, sub_code, campaign_id, member_id, next_attempt_at)
+  SELECT $1, u.kind, 'queued', u.sender, u.recipient, u.body, u.encoding, u.segments, u.cost, u.sub_code, u.campaign_id, u.member_id,
+         CASE WHEN u.held THEN u.due_at END
+    FROM u WHERE EXISTS (SELECT 1 FROM debit)
+  RETURNING id, member_id
+), joined AS (
+  SELECT m.id, u.*, (SELECT credit_fen FROM debit) + $2::bigint - sum(u.cost) OVER (ORDER BY u.ord) AS balance_after
+    FROM msg m JOIN u ON u.member_id = m.member_id
+), ledger AS (
+  INSERT INTO sms_credit_ledger (tenant_id, delta_fen, balance_after_fen, reason, ref_type, ref_id)
+  SELECT $1, -j.cost, j.balance_after, 'sms_send', 'sms_message', j.id::text FROM joined j WHERE j.cost > 0
+), box AS (
+  INSERT INTO sms_outbox (message_id, tenant_id, state, due_at, sender, recipient, body, segments, cost_fen)
+  SELECT j.id, $1, 'queued', j.due_at, j.sender, j.address, j.body, j.segments, j.cost FROM joined j
+), note AS (
+  SELECT CASE WHEN bool_or(NOT u.held) AND current_setting('app.sms_notified', true) IS DISTINCT FROM '1'
+              THEN (SELECT set_config('app.sms_notified', '1', true) FROM (SELECT pg_notify('sms_outbox', '')) n) END AS notified
+    FROM u WHERE EXISTS (SELECT 1 FROM debit)
+)
+SELECT j.id::text AS id, j.member_id::text AS member_id FROM joined j CROSS JOIN note`;
+
+/**
+ * Queues many messages to distinct members in the caller's transaction, with exactly the
+ * outcomes `sendSms` would give each in order, in three statements instead of two per message
+ * (a campaign batch of 500 was 1,000 round trips). When the credit does not cover the whole
+ * batch, the messages go one by one through `sendSms`, so the credit runs out where it would.
+ */
+export async function sendSmsBatch(tx: Tx, tenantId: string, ctx: SmsContext, items: BatchSmsItem[], now = new Date()): Promise<BatchSmsResult[]> {
+  const q = querier(tx);
+  const results: BatchSmsResult[] = new Array(items.length);
+  if (new Set(items.map((i) => i.memberId)).size !== items.length) throw new Error('sendSmsBatch: one message per member');
+  const prepared: { i: number; kind: SmsKind; from: string; to: string; text: string; encoding: string; segments: number; subCode: string; cost: number; due: Date; held: boolean }[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    try {
+      const to = parseRecipient(item.to);
+      const subCode = item.subCode ?? '';
+      if (!/^[0-9]{0,6}$/.test(subCode)) throw badRequest('subCode must be up to 6 digits', [{ path: 'body.subCode', message: 'must be up to 6 digits' }]);
+      const composed = composeSms({ tenantName: ctx.name, kind: item.kind, body: item.text, optOutHint: ctx.optOutHint });
+      if (!composed.ok) {
+        const message = composed.reason === 'empty' ? 'must not be empty' : `is too long (${composed.length} characters with signature; at most 500)`;
+        throw badRequest(`text ${message}`, [{ path: 'body.text', message }]);
+      }
+      const due = item.kind === 'marketing' ? releaseTime(now, ctx.timezone, ctx.quiet) : now;
+      const { text, segments, encoding } = composed.value;
+      prepared.push({ i, kind: item.kind, from: tenantPort(ctx.extension) + subCode, to, text, encoding, segments, subCode, cost: segments * ctx.priceFen, due, held: due.getTime() > now.getTime() });
+    } catch (error) {
+      results[i] = { ok: false, error };
+    }
+  }
+  const marketing = prepared.filter((p) => p.kind === 'marketing').map((p) => items[p.i]!.memberId);
+  const optedOut = new Set(marketing.length ? (await q<{ id: string }>('sms_opted_out_many', OPTED_OUT_MANY_SQL, [tenantId, marketing])).map((r) => r.id) : []);
+  const suppressed = prepared.filter((p) => p.kind === 'marketing' && optedOut.has(items[p.i]!.memberId));
+  const queued = prepared.filter((p) => !(p.kind === 'marketing' && optedOut.has(items[p.i]!.memberId)));
+  const col = <T>(list: typeof prepared, f: (p: (typeof prepared)[number], item: BatchSmsItem) => T) => list.map((p) => f(p, items[p.i]!));
+
+  if (suppressed.length > 0) {
+    const rows = await q<{ id: string; member_id: string }>('sms_suppressed_many', SUPPRESSED_MANY_SQL, [
+      tenantId, col(suppressed, (p) => p.kind), col(suppressed, (p) => p.from), col(suppressed, (p) => p.to), col(suppressed, (p) => p.text),
+      col(suppressed, (p) => p.encoding), col(suppressed, (p) => p.segments), col(suppressed, (p) => p.subCode),
+      col(suppressed, (_, it) => it.campaignId ?? null), col(suppressed, (_, it) => it.memberId),
+    ]);
+    const byMember = new Map(rows.map((r) => [r.member_id, r.id]));
+    for (const p of suppressed) results[p.i] = { ok: true, id: byMember.get(items[p.i]!.memberId)!, status: 'suppressed', failReason: 'opted_out' };
+  }
+
+  if (queued.length > 0) {
+    const total = queued.reduce((s, p) => s + p.cost, 0);
+    const rows = await q<{ id: string; member_id: string }>('sms_queue_many', QUEUE_MANY_SQL, [
+      tenantId, total, col(queued, (p) => p.kind), col(queued, (p) => p.from), col(queued, (p) => p.to), col(queued, (p) => p.text),
+      col(queued, (p) => p.encoding), col(queued, (p) => p.segments), col(queued, (p) => p.cost), col(queued, (p) => p.subCode),
+      col(queued, (_, it) => it.campaignId ?? null), col(queued, (_, it) => it.memberId), col(queued, (p) => p.due.toISOString()),
+      col(queued, (p) => gatewayAddress(p.to)), col(queued, (p) => p.held),
+    ]);
+    if (rows.length === queued.length) {
+      const byMember = new Map(rows.map((r) => [r.member_id, r.id]));
+      for (const p of queued) results[p.i] = { ok: true, id: byMember.get(items[p.i]!.memberId)!, status: 'queued', failReason: null };
+    } else {
+      // the credit does not cover the batch (nothing was written): one by one, in order
+      for (const p of queued) {
+        const it = items[p.i]!;
+        const r = await sendSms(tx, { tenantId, to: it.to, text: it.text, kind: it.kind, memberId: it.memberId, campaignId: it.campaignId, subCode: it.subCode, context: ctx }, now);
+        results[p.i] = { ok: true, id: r.id, status: r.status, failReason: r.failReason };
+      }
+    }
+  }
+  return results;
+}
