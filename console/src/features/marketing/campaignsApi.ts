@@ -3,7 +3,7 @@ import { http } from '../../app/api/client';
 import { qk } from '../../app/api/keys';
 import type { Page, Tenant } from '../../app/api/types';
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'done';
+export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'done' | 'cancelled';
 export type Channel = 'sms' | 'email';
 
 export interface Estimate {
@@ -44,6 +44,10 @@ export interface CampaignStats {
   optOuts: number;
   holdout: number;
   suppressedBy: Record<string, number>;
+  /** recipients who get nothing because the campaign was cancelled */
+  cancelled: number;
+  /** messages withdrawn from the outbox by the cancel (refunded) */
+  cancelledMessages: number;
   heldForQuietHours: number;
 }
 
@@ -167,13 +171,25 @@ export function useCreateCampaign() {
   });
 }
 
-/** send / pause / resume: the campaign as it is after the call. */
+/** send / pause / resume / cancel: the campaign as it is after the call. */
 export function useCampaignAction() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, action }: { id: string; action: 'send' | 'pause' | 'resume' }) => http.post<Campaign>(`/campaigns/${id}/${action}`, {}),
+    mutationFn: ({ id, action }: { id: string; action: 'send' | 'pause' | 'resume' | 'cancel' }) => http.post<Campaign>(`/campaigns/${id}/${action}`, {}),
     onSettled: (_d, _e, v) =>
       Promise.all([client.invalidateQueries({ queryKey: key.detail(v.id) }), client.invalidateQueries({ queryKey: key.list }), client.invalidateQueries({ queryKey: qk.tenant })]),
+  });
+}
+
+/** Deletes a draft (the API refuses anything else with 409). */
+export function useDeleteCampaign() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => http.del(`/campaigns/${id}`),
+    onSuccess: (_d, id) => {
+      client.removeQueries({ queryKey: key.detail(id) });
+      return client.invalidateQueries({ queryKey: key.list });
+    },
   });
 }
 

@@ -1,8 +1,8 @@
-import { ArrowLeftOutlined, PauseCircleOutlined, PlayCircleOutlined, SendOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, CloseCircleOutlined, DeleteOutlined, PauseCircleOutlined, PlayCircleOutlined, SendOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Col, Descriptions, Flex, InputNumber, Popconfirm, Progress, Row, Statistic, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import { isApiError } from '../../../app/api/client';
 import { useFormat } from '../../../app/format';
 import { tDynamic } from '../../../app/i18n';
@@ -16,6 +16,7 @@ import {
   useCampaignAction,
   useCampaignPreview,
   useCampaignResults,
+  useDeleteCampaign,
   useTenantCredit,
   type Campaign,
   type CampaignPreview,
@@ -91,7 +92,7 @@ export function PreviewBody({ p, channel }: { p: CampaignPreview; channel: 'sms'
 /** Live progress and figures (polled every second while sending). */
 function StatsCard({ c, s }: { c: Campaign; s: CampaignStats }) {
   const { t } = useTranslation();
-  const handled = s.sent + s.failed + s.suppressed;
+  const handled = s.sent + s.failed + s.suppressed + s.cancelled;
   const percent = s.recipients ? Math.round((handled / s.recipients) * 100) : c.status === 'done' ? 100 : 0;
   const reasons = Object.entries(s.suppressedBy).filter(([, n]) => n > 0);
   const stat = (key: string, label: string, value: number) => (
@@ -104,7 +105,7 @@ function StatsCard({ c, s }: { c: Campaign; s: CampaignStats }) {
   return (
     <Card title={t('marketing.campaign.liveProgress')} size="small" data-testid="campaign-stats">
       <Typography.Text data-testid="campaign-sent-of">{t('marketing.campaigns.sentOf', { sent: s.sent, recipients: s.recipients })}</Typography.Text>
-      <Progress percent={percent} status={c.status === 'sending' ? 'active' : c.status === 'paused' ? 'exception' : undefined} data-testid="campaign-progress-bar" />
+      <Progress percent={percent} status={c.status === 'sending' ? 'active' : c.status === 'paused' ? 'exception' : c.status === 'cancelled' ? 'normal' : undefined} data-testid="campaign-progress-bar" />
       <Row gutter={[16, 16]} style={{ marginTop: 8 }}>
         {stat('recipients', t('marketing.campaign.recipients'), s.recipients)}
         {stat('queued', t('marketing.campaign.queued'), s.queued)}
@@ -115,6 +116,8 @@ function StatsCard({ c, s }: { c: Campaign; s: CampaignStats }) {
         {stat('replies', t('marketing.campaign.replies'), s.replies)}
         {stat('optOuts', t('marketing.campaign.optOuts'), s.optOuts)}
         {stat('holdout', t('marketing.campaign.holdout'), s.holdout)}
+        {s.cancelled || c.status === 'cancelled' ? stat('cancelled', t('marketing.campaign.cancelledCount'), s.cancelled) : null}
+        {s.cancelledMessages ? stat('cancelledMessages', t('marketing.campaign.cancelledMessages'), s.cancelledMessages) : null}
         {s.heldForQuietHours ? stat('held', t('marketing.campaign.heldForQuietHours'), s.heldForQuietHours) : null}
       </Row>
       {reasons.length ? (
@@ -188,13 +191,16 @@ function ResultsCard({ c }: { c: Campaign }) {
   );
 }
 
-/** 营销活动 › 活动: a draft's estimate, preview and send; afterwards live progress, pause / resume, results. */
+/** 营销活动 › 活动: a draft's estimate, preview, send or delete; afterwards live progress, pause / resume,
+ * cancel (for good: unsent messages dropped and refunded), results. */
 export function CampaignPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const fmt = useFormat();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  const navigate = useNavigate();
   const campaign = useCampaign(id);
+  const remove = useDeleteCampaign();
   const segments = useSegments();
   const tenant = useTenantCredit().data;
   const action = useCampaignAction();
@@ -203,11 +209,18 @@ export function CampaignPage() {
   if (!campaign.data) return <Loading />;
   const c = campaign.data;
 
-  const run = async (a: 'send' | 'pause' | 'resume') => {
+  const run = async (a: 'send' | 'pause' | 'resume' | 'cancel' | 'delete') => {
     setActionError(null);
     try {
+      if (a === 'delete') {
+        await remove.mutateAsync(c.id);
+        message.success(t('marketing.campaigns.deleted', { name: c.name }));
+        navigate('/marketing/campaigns');
+        return;
+      }
       const r = await action.mutateAsync({ id: c.id, action: a });
       if (a === 'send') message.success(r.status === 'scheduled' && r.scheduleAt ? t('marketing.campaign.scheduled', { at: fmt.dateTime(r.scheduleAt) }) : t('marketing.campaign.sent'));
+      if (a === 'cancel') message.success(t('marketing.campaign.cancelled'));
     } catch (err) {
       if (!isApiError(err)) {
         setActionError(t('errors.generic'));
@@ -218,10 +231,31 @@ export function CampaignPage() {
         approval_required: t('marketing.campaign.approvalRequired'),
         email_not_configured: t('marketing.campaign.emailNotConfigured'),
         campaign_not_draft: t('marketing.campaign.notDraft'),
+        campaign_not_cancellable: t('marketing.campaign.notCancellable'),
       };
       setActionError(byCode[err.code] ?? err.problem.detail ?? err.problem.title ?? t('errors.generic'));
     }
   };
+
+  // destructive: a real dialog rather than a popover, with the consequence spelled out
+  const confirmCancel = () =>
+    modal.confirm({
+      title: t('marketing.campaign.cancelConfirm', { name: c.name }),
+      content: t('marketing.campaign.cancelConfirmText'),
+      okText: t('marketing.campaign.cancelCampaign'),
+      okButtonProps: { danger: true },
+      cancelText: t('marketing.campaign.keep'),
+      onOk: () => run('cancel'),
+    });
+  const confirmDelete = () =>
+    modal.confirm({
+      title: t('marketing.campaigns.deleteConfirm', { name: c.name }),
+      content: t('marketing.campaigns.deleteConfirmText'),
+      okText: t('marketing.campaigns.delete'),
+      okButtonProps: { danger: true },
+      cancelText: t('common.cancel'),
+      onOk: () => run('delete'),
+    });
 
   const segmentName = segments.data?.find((s) => s.id === c.segmentId)?.name;
   const subject = typeof c.template === 'object' && 'subject' in c.template ? c.template.subject : null;
@@ -248,6 +282,16 @@ export function CampaignPage() {
       {c.status === 'paused' ? (
         <Button type="primary" icon={<PlayCircleOutlined />} loading={action.isPending} onClick={() => void run('resume')}>
           {t('marketing.campaign.resume')}
+        </Button>
+      ) : null}
+      {c.status === 'scheduled' || c.status === 'sending' || c.status === 'paused' ? (
+        <Button danger icon={<CloseCircleOutlined />} loading={action.isPending} onClick={confirmCancel} data-testid="campaign-cancel">
+          {t('marketing.campaign.cancelCampaign')}
+        </Button>
+      ) : null}
+      {c.status === 'draft' ? (
+        <Button danger icon={<DeleteOutlined />} loading={remove.isPending} onClick={confirmDelete} data-testid="campaign-delete">
+          {t('marketing.campaigns.delete')}
         </Button>
       ) : null}
       <Link to="/marketing/campaigns">

@@ -13,7 +13,7 @@ import { PageHeader } from '../../../ui/PageHeader';
 import { useIsMobile } from '../../../ui/useIsMobile';
 import { useCampaign, useCampaigns, useCampaignSettings, useSaveCampaignSettings, type Campaign, type CampaignSettings, type CampaignStatus } from '../campaignsApi';
 
-const STATUS_COLOR: Record<CampaignStatus, string> = { draft: 'default', scheduled: 'purple', sending: 'processing', paused: 'warning', done: 'success' };
+const STATUS_COLOR: Record<CampaignStatus, string> = { draft: 'default', scheduled: 'purple', sending: 'processing', paused: 'warning', done: 'success', cancelled: 'error' };
 
 export function CampaignStatusTag({ status }: { status: CampaignStatus }) {
   const { t } = useTranslation();
@@ -68,11 +68,11 @@ function LiveProgress({ id }: { id: string }) {
   const live = useCampaign(id);
   const s = live.data?.stats;
   if (!s) return <Typography.Text type="secondary">…</Typography.Text>;
-  const done = s.sent + s.failed + s.suppressed;
+  const done = s.sent + s.failed + s.suppressed + s.cancelled;
   return (
     <div style={{ minWidth: 140 }} data-testid="campaign-progress">
       <Typography.Text>{t('marketing.campaigns.sentOf', { sent: s.sent, recipients: s.recipients })}</Typography.Text>
-      <Progress percent={s.recipients ? Math.round((done / s.recipients) * 100) : 100} size="small" status={live.data?.status === 'sending' ? 'active' : undefined} />
+      <Progress percent={s.recipients ? Math.round((done / s.recipients) * 100) : 100} size="small" status={live.data?.status === 'sending' ? 'active' : live.data?.status === 'cancelled' ? 'normal' : undefined} />
     </div>
   );
 }
