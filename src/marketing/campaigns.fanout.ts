@@ -88,10 +88,13 @@ export function createCampaignRuntime(deps: { database: Database; log: Logger; o
     const began = Date.now();
     const snap = await withTenant(database.db, tenantId, (tx) => snapshot(tx, tenantId, campaignId));
     if (snap !== 'ok') return snap;
+    // keyset: each claim starts after the last member this run claimed (see sendBatch)
+    let after: string | null = null;
     for (;;) {
       if (stopping) return 'stopped';
-      const r = await withTenant(database.db, tenantId, (tx) => sendBatch(tx, tenantId, campaignId, opts.batchSize));
+      const { outcome: r, last } = await withTenant(database.db, tenantId, (tx) => sendBatch(tx, tenantId, campaignId, opts.batchSize, after));
       if (r === 'done' || r === 'paused' || r === 'not_sending' || r === 'busy') return r;
+      after = last;
       if (Date.now() - began > opts.runMs) return 'continued';
       if (opts.pauseBetweenBatchesMs > 0) {
         let timer: NodeJS.Timeout | undefined;
@@ -176,14 +179,22 @@ async function snapshot(tx: Tx, tenantId: string, campaignId: string): Promise<'
 
 type BatchOutcome = 'more' | 'done' | 'paused' | 'not_sending' | 'busy';
 
-async function sendBatch(tx: Tx, tenantId: string, campaignId: string, batchSize: number): Promise<BatchOutcome> {
+/**
+ * One batch. `after`: the last member id this run claimed. Claimed rows leave the pending index
+ * only when vacuumed, so a claim from the start walks every row sent so far: at 1,000,000
+ * recipients the fan-out slowed to ~400/s. Claims go on after the last one instead; when none is
+ * left there (rows skipped while another run held them, or rolled back), one claim from the
+ * start sweeps up the rest.
+ */
+async function sendBatch(tx: Tx, tenantId: string, campaignId: string, batchSize: number, after: string | null): Promise<{ outcome: BatchOutcome; last: string | null }> {
+  const outcome = (o: BatchOutcome, last: string | null = null) => ({ outcome: o, last });
   // FOR SHARE: a pause (UPDATE) waits for this batch to commit, then the next batch sees it
   const { rows: st } = await tx.execute<{ status: string }>(
     sql`SELECT status FROM campaigns WHERE tenant_id = ${tenantId}::bigint AND id = ${campaignId}::bigint FOR SHARE`,
   );
   const status = st[0]?.status;
-  if (status === 'paused') return 'paused';
-  if (status !== 'sending') return 'not_sending';
+  if (status === 'paused') return outcome('paused');
+  if (status !== 'sending') return outcome('not_sending');
   const c = await campaignRow(tx, tenantId, campaignId);
   const settings = await getSettings(tx, tenantId);
   const now = new Date();
@@ -191,15 +202,17 @@ async function sendBatch(tx: Tx, tenantId: string, campaignId: string, batchSize
   const { rows: claimed } = await tx.execute<{ member_id: string }>(sql`
     SELECT member_id::text FROM campaign_recipients
      WHERE tenant_id = ${tenantId}::bigint AND campaign_id = ${campaignId}::bigint AND status = 'pending'
+       ${after === null ? sql`` : sql`AND member_id > ${after}::bigint`}
      ORDER BY member_id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`);
+  if (claimed.length === 0 && after !== null) return outcome('more'); // sweep from the start
   if (claimed.length === 0) {
     const { rows: left } = await tx.execute(
       sql`SELECT 1 FROM campaign_recipients WHERE tenant_id = ${tenantId}::bigint AND campaign_id = ${campaignId}::bigint AND status = 'pending' LIMIT 1`,
     );
-    if (left.length > 0) return 'busy'; // another run holds them
+    if (left.length > 0) return outcome('busy'); // another run holds them
     await tx.execute(sql`UPDATE campaigns SET status = 'done', finished_at = now(), updated_at = now()
                           WHERE tenant_id = ${tenantId}::bigint AND id = ${campaignId}::bigint AND status = 'sending'`);
-    return 'done';
+    return outcome('done');
   }
   const claimedIds = claimed.map((r) => r.member_id);
   const from = sql`FROM unnest(${sql.param(claimedIds)}::bigint[]) AS b(member_id) JOIN members ON members.tenant_id = ${tenantId}::bigint AND members.id = b.member_id`;
@@ -267,5 +280,5 @@ async function sendBatch(tx: Tx, tenantId: string, campaignId: string, batchSize
     UPDATE campaign_recipients r SET status = u.status, reason = u.reason, message_id = u.msg::bigint, done_at = now()
       FROM unnest(${sql.param(ids)}::bigint[], ${sql.param(statuses)}::text[], ${sql.param(reasons)}::text[], ${sql.param(messages)}::text[]) AS u(member_id, status, reason, msg)
      WHERE r.tenant_id = ${tenantId}::bigint AND r.campaign_id = ${campaignId}::bigint AND r.member_id = u.member_id AND r.status = 'pending'`);
-  return 'more';
+  return outcome('more', claimedIds[claimedIds.length - 1]!);
 }
