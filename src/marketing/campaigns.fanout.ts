@@ -199,8 +199,10 @@ async function sendBatch(tx: Tx, tenantId: string, campaignId: string, batchSize
   const settings = await getSettings(tx, tenantId);
   const now = new Date();
   const since = c.marketing ? capSince(settings.frequencyCap, now) : null;
-  const { rows: claimed } = await tx.execute<{ member_id: string }>(sql`
-    SELECT member_id::text FROM campaign_recipients
+  // the output is named `mid`: `SELECT member_id::text … ORDER BY member_id` sorted by the text
+  // output column, so every claim sorted all pending rows instead of walking the index
+  const { rows: claimed } = await tx.execute<{ mid: string }>(sql`
+    SELECT member_id::text AS mid FROM campaign_recipients
      WHERE tenant_id = ${tenantId}::bigint AND campaign_id = ${campaignId}::bigint AND status = 'pending'
        ${after === null ? sql`` : sql`AND member_id > ${after}::bigint`}
      ORDER BY member_id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`);
@@ -214,7 +216,7 @@ async function sendBatch(tx: Tx, tenantId: string, campaignId: string, batchSize
                           WHERE tenant_id = ${tenantId}::bigint AND id = ${campaignId}::bigint AND status = 'sending'`);
     return outcome('done');
   }
-  const claimedIds = claimed.map((r) => r.member_id);
+  const claimedIds = claimed.map((r) => r.mid);
   const from = sql`FROM unnest(${sql.param(claimedIds)}::bigint[]) AS b(member_id) JOIN members ON members.tenant_id = ${tenantId}::bigint AND members.id = b.member_id`;
   const { rows } = await tx.execute<RawRecipient & Record<string, unknown>>(recipientQuery(tenantId, from, since));
   const tiers = await tierNames(tx, tenantId);

@@ -452,7 +452,7 @@ export async function runCare(
   db: Db,
   opts: Omit<RunOptions, 'manual' | 'kind'> & { log?: { error(obj: unknown, msg: string): void } } = {},
 ): Promise<{ tenants: number; queued: number; failedTenants: number }> {
-  const res = await db.execute(sql`SELECT id::text FROM tenants WHERE status = 'active' ORDER BY id`);
+  const res = await db.execute(sql`SELECT t.id::text FROM tenants t WHERE t.status = 'active' ORDER BY t.id`);
   let queued = 0;
   let failedTenants = 0;
   for (const { id } of res.rows as { id: string }[]) {

@@ -446,7 +446,8 @@ export interface DrawView {
 
 async function validEntries(tx: Tx, tenantId: string, lotteryId: string) {
   const { rows } = await tx.execute<{ id: string; phone: string; member_id: string | null }>(
-    sql`SELECT id::text, phone, member_id::text FROM lottery_entries WHERE tenant_id = ${tenantId} AND lottery_id = ${lotteryId} AND outcome = 'valid' ORDER BY id`,
+    // ORDER BY the table's id: a bare `id` would name the text output column (1, 10, 2, …)
+    sql`SELECT e.id::text, e.phone, e.member_id::text FROM lottery_entries e WHERE e.tenant_id = ${tenantId} AND e.lottery_id = ${lotteryId} AND e.outcome = 'valid' ORDER BY e.id`,
   );
   return rows;
 }
