@@ -116,7 +116,7 @@ describe('transactions', () => {
 });
 
 describe('the batch write', () => {
-  it('is one prepared statement whose generic plan, made on small tables, reaches every row through member ids', async () => {
+  it('is one prepared statement whose generic plan reaches members through their ids and never reads lots', async () => {
     const api = client(server.baseUrl, await login(server.baseUrl, 'owner', 'owner-password-1', 'dbt'));
     const ids: string[] = [];
     for (const phone of ['13600137011', '13600137012', '13600137013']) {
@@ -124,6 +124,12 @@ describe('the batch write', () => {
       expect(m.status).toBe(201);
       ids.push(m.body.id);
     }
+    // Statistics of a merchant with members (on a near-empty table any plan reads "everything",
+    // which is then nothing; autoanalyze replans as the table grows). Lots, the table that grows
+    // with every purchase, are never read by this statement at all.
+    await owner.query(`INSERT INTO members (tenant_id, card_no, phone, source)
+                       SELECT $1, 'DBT' || g, '+86137' || lpad(g::text, 8, '0'), 'import' FROM generate_series(1, 3000) g`, [tenantId]);
+    await owner.query('ANALYZE members');
     // one connection, so the statement prepared by the batch is the one inspected below
     const database = connectDatabase(server.database.url, { max: 1 });
     try {
@@ -136,7 +142,8 @@ describe('the batch write', () => {
       const c = await database.pool.connect();
       try {
         await c.query('BEGIN');
-        await c.query(`SELECT set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true)`, [tenantId]);
+        // as the batch transaction sets them (inLoyaltyTx keyedPlans)
+        await c.query(`SELECT set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true)`, [tenantId]);
         await c.query(`PREPARE test_generic AS ${text}`);
         const plan = (await c.query(`EXPLAIN EXECUTE test_generic(${Array.from({ length: params }, () => 'NULL').join(', ')})`)).rows.map((r) => r['QUERY PLAN'] as string);
         await c.query('ROLLBACK');
@@ -147,7 +154,7 @@ describe('the batch write', () => {
         const conds = plan.filter((l) => l.includes('Index Cond'));
         expect(conds.length).toBeGreaterThan(0);
         for (const cond of conds) expect(cond.replace(/tenant_id = \$\d+/g, ''), planText).toMatch(/\w = |ANY/);
-        expect(planText).not.toContain('loyalty_point_lots l');
+        expect(planText).not.toMatch(/Scan[^\n]* on loyalty_point_lots/);
       } finally {
         c.release();
       }
