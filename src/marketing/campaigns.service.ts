@@ -337,10 +337,12 @@ export async function campaignStats(tx: Tx, tenantId: string, c: Row): Promise<C
   return s;
 }
 
-/** While a campaign sends, its live figures are counted at most once per SENDING_STATS_MS and
- * shared by the requests asking meanwhile: at 1,000,000 recipients one count reads a million
- * recipient and message rows, and the console asks every second. Other states count afresh. */
+/** While a large campaign sends, its live figures are counted at most once per SENDING_STATS_MS
+ * and shared by the requests asking meanwhile: at 1,000,000 recipients one count reads a million
+ * recipient and message rows, and the console asks every second. Smaller campaigns (cheap to
+ * count, and watched closely: pause right after the first batch) and other states count afresh. */
 const SENDING_STATS_MS = 2_000;
+const LARGE_CAMPAIGN = 20_000;
 const sendingStats = new Map<string, { until: number; stats: Promise<CampaignStats> }>();
 
 export async function getCampaign(tx: Tx, tenantId: string, id: string, now = Date.now()): Promise<CampaignView & { stats: CampaignStats }> {
@@ -356,7 +358,9 @@ export async function getCampaign(tx: Tx, tenantId: string, id: string, now = Da
     const mine = hit;
     mine.stats.catch(() => sendingStats.get(key) === mine && sendingStats.delete(key));
   }
-  return { ...view(row), stats: await hit.stats };
+  const stats = await hit.stats;
+  if (stats.recipients < LARGE_CAMPAIGN && sendingStats.get(key) === hit) sendingStats.delete(key);
+  return { ...view(row), stats };
 }
 
 // ------------------------------------------------------------------ preview
