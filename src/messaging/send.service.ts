@@ -139,6 +139,23 @@ SELECT m.id::text AS id, m.status, m.created_at,
             THEN (SELECT set_config('app.sms_notified', '1', true) FROM (SELECT pg_notify('sms_outbox', '')) n) END AS notified
   FROM msg m`;
 
+/** A message as it will be written, before anything is: recipient and sub-code checked, text
+ * composed (signature, opt-out hint), port, cost and release time (quiet hours for marketing).
+ * Bad input → 400. */
+function prepareSms(ctx: SmsContext, m: { to: string; text: string; kind: SmsKind; subCode?: string | null }, now: Date, textPath = 'body.text') {
+  const to = parseRecipient(m.to);
+  const subCode = m.subCode ?? '';
+  if (!/^[0-9]{0,6}$/.test(subCode)) throw badRequest('subCode must be up to 6 digits', [{ path: 'body.subCode', message: 'must be up to 6 digits' }]);
+  const composed = composeSms({ tenantName: ctx.name, kind: m.kind, body: m.text, optOutHint: ctx.optOutHint });
+  if (!composed.ok) {
+    const message = composed.reason === 'empty' ? 'must not be empty' : `is too long (${composed.length} characters with signature; at most 500)`;
+    throw badRequest(`text ${message}`, [{ path: textPath, message }]);
+  }
+  const { text, segments, encoding } = composed.value;
+  const due = m.kind === 'marketing' ? releaseTime(now, ctx.timezone, ctx.quiet) : now;
+  return { to, subCode, text, segments, encoding, from: tenantPort(ctx.extension) + subCode, cost: segments * ctx.priceFen, due, held: due.getTime() > now.getTime() };
+}
+
 /**
  * Queues one SMS in the caller's transaction (bound to `input.tenantId`).
  * - marketing to an opted-out member → logged `suppressed` (failReason `opted_out`), not billed;
@@ -149,18 +166,8 @@ SELECT m.id::text AS id, m.status, m.created_at,
  */
 export async function sendSms(tx: Tx | Querier, input: SendSmsInput, now = new Date()): Promise<SendSmsResult> {
   const q = typeof tx === 'function' ? tx : querier(tx);
-  const to = parseRecipient(input.to);
-  const subCode = input.subCode ?? '';
-  if (!/^[0-9]{0,6}$/.test(subCode)) throw badRequest('subCode must be up to 6 digits', [{ path: 'body.subCode', message: 'must be up to 6 digits' }]);
   const ctx = input.context ?? (await smsContext(q, input.tenantId));
-  const composed = composeSms({ tenantName: ctx.name, kind: input.kind, body: input.text, optOutHint: ctx.optOutHint });
-  const textPath = input.textPath ?? 'body.text';
-  if (!composed.ok) {
-    const message = composed.reason === 'empty' ? 'must not be empty' : `is too long (${composed.length} characters with signature; at most 500)`;
-    throw badRequest(`text ${message}`, [{ path: textPath, message }]);
-  }
-  const { text, segments, encoding } = composed.value;
-  const from = tenantPort(ctx.extension) + subCode;
+  const { to, subCode, text, segments, encoding, from, cost, due, held } = prepareSms(ctx, input, now, input.textPath);
   const base = {
     tenantId: input.tenantId,
     kind: input.kind,
@@ -213,9 +220,6 @@ export async function sendSms(tx: Tx | Querier, input: SendSmsInput, now = new D
     }
   }
 
-  const due = input.kind === 'marketing' ? releaseTime(now, ctx.timezone, ctx.quiet) : now;
-  const held = due.getTime() > now.getTime();
-  const cost = segments * ctx.priceFen;
   const rows = await q<{ id: string; status: 'queued' | 'failed'; created_at: string | Date }>('sms_queue', QUEUE_SQL, [
     base.tenantId,
     cost,
@@ -313,21 +317,11 @@ export async function sendSmsBatch(tx: Tx, tenantId: string, ctx: SmsContext, it
   const q = querier(tx);
   const results: BatchSmsResult[] = new Array(items.length);
   if (new Set(items.map((i) => i.memberId)).size !== items.length) throw new Error('sendSmsBatch: one message per member');
-  const prepared: { i: number; kind: SmsKind; from: string; to: string; text: string; encoding: string; segments: number; subCode: string; cost: number; due: Date; held: boolean }[] = [];
+  const prepared: ({ i: number; kind: SmsKind } & ReturnType<typeof prepareSms>)[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     try {
-      const to = parseRecipient(item.to);
-      const subCode = item.subCode ?? '';
-      if (!/^[0-9]{0,6}$/.test(subCode)) throw badRequest('subCode must be up to 6 digits', [{ path: 'body.subCode', message: 'must be up to 6 digits' }]);
-      const composed = composeSms({ tenantName: ctx.name, kind: item.kind, body: item.text, optOutHint: ctx.optOutHint });
-      if (!composed.ok) {
-        const message = composed.reason === 'empty' ? 'must not be empty' : `is too long (${composed.length} characters with signature; at most 500)`;
-        throw badRequest(`text ${message}`, [{ path: 'body.text', message }]);
-      }
-      const due = item.kind === 'marketing' ? releaseTime(now, ctx.timezone, ctx.quiet) : now;
-      const { text, segments, encoding } = composed.value;
-      prepared.push({ i, kind: item.kind, from: tenantPort(ctx.extension) + subCode, to, text, encoding, segments, subCode, cost: segments * ctx.priceFen, due, held: due.getTime() > now.getTime() });
+      prepared.push({ i, kind: item.kind, ...prepareSms(ctx, item, now) });
     } catch (error) {
       results[i] = { ok: false, error };
     }
